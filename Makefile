@@ -1,0 +1,33 @@
+# The README's two commands are `make build` and `make test`; CI runs `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install build test lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## build: the main job -- every model, seed and test in the warehouse, then the report
+build: $(STAMP)
+	$(BIN)/dbt build
+	$(BIN)/bank-segments report
+
+## lint: ruff on Python, sqlfluff on SQL
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint
+
+## test: lint, then pytest (which builds throwaway warehouses with dbt)
+test: lint
+	$(BIN)/pytest
+
+clean:
+	rm -rf target logs reports exports bank_segments.duckdb
