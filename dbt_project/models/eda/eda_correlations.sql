@@ -1,0 +1,65 @@
+-- Pearson r and n for every pair of numeric features, raw and engineered.
+-- All pairs are aggregated in one scan, then unpivoted to one row per pair.
+{%- set features = customer_attributes() + ['spending_ratio', 'engagement_score', 'clv_proxy'] %}
+
+with
+
+customer_features as (
+
+    select * from {{ ref('int_customer_features') }}
+
+),
+
+aggregated as (
+
+    select
+        {%- set pairs = [] %}
+        {%- for x in features %}
+            {%- for y in features[loop.index:] %}
+                {%- do pairs.append((x, y)) %}
+            {%- endfor %}
+        {%- endfor %}
+        {%- for x, y in pairs %}
+        corr({{ x }}, {{ y }}) as "{{ x }}|{{ y }}__r",
+        count({{ x }} + {{ y }}) as "{{ x }}|{{ y }}__n"
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+    from customer_features
+
+),
+
+unpivoted as (
+
+    unpivot aggregated
+    on columns(*)
+    into name statistic_key value statistic_value
+
+),
+
+split as (
+
+    select
+        split_part(split_part(statistic_key, '__', 1), '|', 1) as feature_x,
+        split_part(split_part(statistic_key, '__', 1), '|', 2) as feature_y,
+        split_part(statistic_key, '__', 2) as statistic,
+        statistic_value
+
+    from unpivoted
+
+),
+
+final as (
+
+    select
+        feature_x,
+        feature_y,
+        max(statistic_value) filter (where statistic = 'r') as pearson_r,
+        cast(max(statistic_value) filter (where statistic = 'n') as bigint) as n
+
+    from split
+    group by feature_x, feature_y
+
+)
+
+select * from final

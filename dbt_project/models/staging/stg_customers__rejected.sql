@@ -1,0 +1,34 @@
+-- Quarantine: every input row that breaks a rule, with its raw values and the reasons.
+with
+
+checked as (
+
+    select * from {{ ref('stg_customers__checked') }}
+
+),
+
+final as (
+
+    select
+        -- where the row came from
+        source_row_number,
+        customer_id,
+        id_is_surrogate,
+
+        -- why it was rejected
+        rejection_reasons,
+        len(rejection_reasons) as reason_count,
+        array_to_string(rejection_reasons, '; ') as rejection_summary,
+
+        -- the raw values as read
+        {%- for attribute in customer_attributes() %}
+        {{ attribute }} as raw_{{ attribute }}
+        {{- ',' if not loop.last }}
+        {%- endfor %}
+
+    from checked
+    where len(rejection_reasons) > 0
+
+)
+
+select * from final
