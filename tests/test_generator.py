@@ -1,4 +1,4 @@
-"""The generator: deterministic, honest about its planted truth, and the shipped seed is its output."""
+"""The generator: deterministic, keeps its planted truth apart; the seed is its output."""
 
 from __future__ import annotations
 
