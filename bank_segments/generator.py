@@ -191,9 +191,7 @@ def generate_customers(rows: int, seed: int = 42) -> GeneratedCustomers:
         {
             ID_COLUMN: columns[ID_COLUMN],
             "persona_id": pa.array(np.array([p.persona_id for p in PERSONAS])[persona_index]),
-            "persona_name": pa.array(
-                np.array([p.persona_name for p in PERSONAS])[persona_index]
-            ),
+            "persona_name": pa.array(np.array([p.persona_name for p in PERSONAS])[persona_index]),
         }
     )
     return GeneratedCustomers(customers=customers, truth=truth)
