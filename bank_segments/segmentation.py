@@ -1,0 +1,390 @@
+"""Clustering core: standardize, choose K, fit K-Means, assign, project, judge.
+
+Pure functions over NumPy arrays; no I/O. Shapes use ``n`` for customers, ``d`` for
+features and ``k`` for clusters. Every random draw takes an explicit ``random_state``.
+
+Scale: candidate K values are fitted on a fixed-seed sample of ``fit_sample_size`` rows
+and the silhouette is exact up to ``silhouette_sample_size`` rows, sampled above it, so
+no step is O(n²) beyond the sample size. The final K-Means at the chosen K runs on all
+rows, started from the best sample fit (``n_init=1``). Memory stays O(n * d).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.cluster import KMeans
+from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score
+
+#: Kaufman & Rousseeuw (1990): average silhouette above each bound earns that verdict.
+#: Ordered from the strongest; a silhouette at or below every bound gets ``NO_STRUCTURE``.
+STRUCTURE_VERDICTS: tuple[tuple[float, str], ...] = (
+    (0.70, "strong"),
+    (0.50, "reasonable"),
+    (0.25, "weak"),
+)
+NO_STRUCTURE = "no substantial structure"
+
+#: Rows per block when computing distances to centroids, to bound memory.
+_ASSIGN_CHUNK_ROWS = 500_000
+
+
+# --------------------------------------------------------------------------- scaling
+
+
+@dataclass(frozen=True)
+class Scaler:
+    """Per-feature transform, mean and standard deviation (population, ``ddof=0``).
+
+    ``mean`` and ``std`` are in transformed units: for a ``log1p`` feature, the mean and
+    std of ``log1p(x)``. A new customer is standardized as ``(t(x) - mean) / std``.
+    """
+
+    features: tuple[str, ...]
+    mean: np.ndarray
+    std: np.ndarray
+    log1p: tuple[bool, ...]
+
+    @property
+    def transforms(self) -> tuple[str, ...]:
+        """Name of the transform applied to each feature: ``'log1p'`` or ``'none'``."""
+        return tuple("log1p" if flag else "none" for flag in self.log1p)
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Standardize an ``(n, d)`` array in original units to z-units (float64)."""
+        values = _check_matrix(values, len(self.features))
+        transformed = np.where(self.log1p, np.log1p(np.maximum(values, 0.0)), values)
+        _check_log1p_domain(values, self.log1p, self.features)
+        return (transformed - self.mean) / self.std
+
+    def inverse_transform(self, z_values: np.ndarray) -> np.ndarray:
+        """Map an ``(m, d)`` array in z-units back to original units."""
+        z_values = _check_matrix(z_values, len(self.features))
+        transformed = z_values * self.std + self.mean
+        return np.where(self.log1p, np.expm1(transformed), transformed)
+
+
+def fit_scaler(
+    values: np.ndarray,
+    features: Sequence[str],
+    log1p_features: Sequence[str] = (),
+) -> Scaler:
+    """Fit a :class:`Scaler` on ``(n, d)`` ``values`` in original units, columns = ``features``.
+
+    Raises ``ValueError`` when a ``log1p`` feature is not among ``features``, when a
+    ``log1p`` feature has values below zero, when any value is missing or infinite, or when
+    a feature is constant (it cannot be standardized and carries no segmentation signal:
+    drop it from ``segment_features``).
+    """
+    features = tuple(features)
+    if not features:
+        raise ValueError("no segmentation features given")
+    if len(set(features)) != len(features):
+        raise ValueError(f"segmentation features repeat a name: {list(features)}")
+    unknown = sorted(set(log1p_features) - set(features))
+    if unknown:
+        raise ValueError(f"log1p features {unknown} are not among the segmentation features")
+    values = _check_matrix(values, len(features))
+    if values.shape[0] < 2:
+        raise ValueError(f"need at least 2 customers to segment, got {values.shape[0]}")
+    flags = tuple(name in set(log1p_features) for name in features)
+    _check_log1p_domain(values, flags, features)
+    transformed = np.where(flags, np.log1p(np.maximum(values, 0.0)), values)
+    mean = transformed.mean(axis=0)
+    std = transformed.std(axis=0)
+    constant = [
+        name
+        for name, s, m in zip(features, std, mean, strict=True)
+        if s <= 1e-12 * max(1.0, abs(m))
+    ]
+    if constant:
+        raise ValueError(
+            f"constant feature(s) {constant}: a feature with one value cannot be "
+            "standardized; remove it from segment_features"
+        )
+    return Scaler(features=features, mean=mean, std=std, log1p=flags)
+
+
+def _check_matrix(values: np.ndarray, width: int) -> np.ndarray:
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != width:
+        raise ValueError(f"expected an (n, {width}) array, got shape {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("feature values contain missing (NaN) or infinite entries")
+    return values
+
+
+def _check_log1p_domain(values: np.ndarray, flags: Sequence[bool], features: Sequence[str]) -> None:
+    for column, (flag, name) in enumerate(zip(flags, features, strict=True)):
+        if flag and values.shape[0] and values[:, column].min() < 0:
+            raise ValueError(f"log1p feature {name!r} has negative values")
+
+
+# ------------------------------------------------------------------------- K selection
+
+
+@dataclass(frozen=True)
+class KScore:
+    """Quality of the best K-Means fit at one ``k`` on the fit sample.
+
+    ``davies_bouldin``, ``calinski_harabasz``, ``inertia`` and ``smallest_cluster_share``
+    are computed on the ``fit_sample_size`` rows; ``silhouette`` on
+    ``silhouette_sample_size`` rows of that sample. ``centroids`` is ``(k, d)`` in z-units.
+    """
+
+    k: int
+    silhouette: float
+    davies_bouldin: float
+    calinski_harabasz: float
+    inertia: float
+    smallest_cluster_share: float
+    fit_sample_size: int
+    silhouette_sample_size: int
+    centroids: np.ndarray
+
+
+@dataclass(frozen=True)
+class KSelection:
+    """Every candidate's score, the chosen ``k`` and how it was chosen."""
+
+    scores: tuple[KScore, ...]
+    chosen_k: int
+    method: str
+
+    @property
+    def chosen(self) -> KScore:
+        return next(score for score in self.scores if score.k == self.chosen_k)
+
+
+METHOD_SILHOUETTE = "silhouette"
+METHOD_FIXED = "fixed by segment_count"
+
+
+def sample_rows(n_rows: int, size: int | None, random_state: int) -> np.ndarray:
+    """Sorted indices of a fixed-seed sample of ``size`` rows (all rows when ``size`` ≥ n)."""
+    if size is None or size >= n_rows:
+        return np.arange(n_rows)
+    if size < 2:
+        raise ValueError(f"sample size must be at least 2, got {size}")
+    rng = np.random.default_rng(random_state)
+    return np.sort(rng.choice(n_rows, size=size, replace=False))
+
+
+def select_k(
+    z_values: np.ndarray,
+    k_min: int = 2,
+    k_max: int = 8,
+    *,
+    segment_count: int | None = None,
+    random_state: int = 42,
+    n_init: int = 10,
+    fit_sample_size: int | None = 50_000,
+    silhouette_sample_size: int | None = 20_000,
+) -> KSelection:
+    """Score K-Means for every ``k`` in ``k_min..k_max`` and choose one.
+
+    ``z_values`` is ``(n, d)`` standardized. Rule: the highest silhouette wins, ties go to
+    the smaller ``k``. A ``segment_count`` overrides the choice (it is scored too, and is
+    added to the range if outside it); every ``k`` in the range is still scored.
+    Raises ``ValueError`` when ``k`` exceeds the number of distinct customers.
+    """
+    z_values = _check_matrix(z_values, np.asarray(z_values).shape[-1])
+    if k_min < 2:
+        raise ValueError(f"k_min must be at least 2, got {k_min}")
+    if k_max < k_min:
+        raise ValueError(f"k_max ({k_max}) must not be below k_min ({k_min})")
+    if n_init < 1:
+        raise ValueError(f"n_init must be at least 1, got {n_init}")
+    ks = list(range(k_min, k_max + 1))
+    if segment_count is not None:
+        if segment_count < 2:
+            raise ValueError(f"segment_count must be at least 2, got {segment_count}")
+        ks = sorted(set(ks) | {segment_count})
+
+    fit_index = sample_rows(z_values.shape[0], fit_sample_size, random_state)
+    fit_sample = z_values[fit_index]
+    distinct = _count_distinct_rows(fit_sample, limit=max(ks))
+    if max(ks) > distinct:
+        raise ValueError(
+            f"K={max(ks)} is larger than the {distinct} distinct customers in the "
+            f"{'sample' if len(fit_index) < z_values.shape[0] else 'data'}; lower k_max "
+            "or segment_count"
+        )
+    silhouette_index = sample_rows(len(fit_sample), silhouette_sample_size, random_state + 1)
+
+    scores = tuple(_score_k(fit_sample, k, silhouette_index, random_state, n_init) for k in ks)
+    if segment_count is not None:
+        return KSelection(scores=scores, chosen_k=segment_count, method=METHOD_FIXED)
+    best = max(scores, key=lambda score: (score.silhouette, -score.k))
+    return KSelection(scores=scores, chosen_k=best.k, method=METHOD_SILHOUETTE)
+
+
+def _count_distinct_rows(values: np.ndarray, limit: int) -> int:
+    """Number of distinct rows, or ``limit`` when there are at least that many."""
+    head = values[: max(limit * 50, 1000)]
+    distinct = len(np.unique(head, axis=0))
+    if distinct >= limit:
+        return distinct
+    return len(np.unique(values, axis=0))
+
+
+def _score_k(
+    sample: np.ndarray, k: int, silhouette_index: np.ndarray, random_state: int, n_init: int
+) -> KScore:
+    model = KMeans(n_clusters=k, n_init=n_init, random_state=random_state).fit(sample)
+    labels = model.labels_
+    sizes = np.bincount(labels, minlength=k)
+    sil_labels = labels[silhouette_index]
+    silhouette = (
+        float(silhouette_score(sample[silhouette_index], sil_labels))
+        if len(np.unique(sil_labels)) > 1
+        else float("nan")
+    )
+    return KScore(
+        k=k,
+        silhouette=silhouette,
+        davies_bouldin=float(davies_bouldin_score(sample, labels)),
+        calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
+        inertia=float(model.inertia_),
+        smallest_cluster_share=float(sizes.min() / len(labels)),
+        fit_sample_size=len(sample),
+        silhouette_sample_size=len(silhouette_index),
+        centroids=model.cluster_centers_.copy(),
+    )
+
+
+# --------------------------------------------------------------------- final fit
+
+
+@dataclass(frozen=True)
+class Segmentation:
+    """Final K-Means on all rows, clusters in canonical order.
+
+    ``centroids`` is ``(k, d)`` in z-units; ``sizes`` is ``(k,)`` customers per cluster.
+    Cluster ``i`` (0-based) is shown to people as ``cluster_id = i + 1``. Canonical order:
+    largest cluster first, ties broken by the centroid coordinates, so the numbering does
+    not depend on which random start won.
+    """
+
+    centroids: np.ndarray
+    sizes: np.ndarray
+    inertia: float
+    n_iter: int
+
+
+def fit_final(
+    z_values: np.ndarray, initial_centroids: np.ndarray, *, random_state: int = 42
+) -> Segmentation:
+    """Fit K-Means on all ``(n, d)`` rows from ``initial_centroids`` (``(k, d)``, n_init=1)."""
+    z_values = np.asarray(z_values, dtype=np.float64)
+    initial_centroids = np.asarray(initial_centroids, dtype=np.float64)
+    k = initial_centroids.shape[0]
+    if z_values.shape[0] < k:
+        raise ValueError(f"K={k} is larger than the {z_values.shape[0]} customers")
+    model = KMeans(n_clusters=k, init=initial_centroids, n_init=1, random_state=random_state)
+    model.fit(z_values)
+    sizes = np.bincount(model.labels_, minlength=k)
+    order = canonical_order(model.cluster_centers_, sizes)
+    return Segmentation(
+        centroids=model.cluster_centers_[order],
+        sizes=sizes[order],
+        inertia=float(model.inertia_),
+        n_iter=int(model.n_iter_),
+    )
+
+
+def canonical_order(centroids: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """Permutation putting clusters in order of size (descending), then centroid coordinates."""
+    rounded = np.round(centroids, 9)
+    keys = [rounded[:, j] for j in reversed(range(rounded.shape[1]))]
+    return np.lexsort([*keys, -np.asarray(sizes)])
+
+
+@dataclass(frozen=True)
+class Assignment:
+    """Per-customer result: ``labels`` (0-based index into the centroids), distance to own
+    centroid and to the nearest other centroid, both Euclidean in z-units, shape ``(n,)``."""
+
+    labels: np.ndarray
+    distance_to_centroid: np.ndarray
+    distance_to_nearest_other: np.ndarray
+
+
+def assign(z_values: np.ndarray, centroids: np.ndarray) -> Assignment:
+    """Assign ``(n, d)`` rows to the nearest of ``(k, d)`` centroids, in row blocks."""
+    z_values = np.asarray(z_values, dtype=np.float64)
+    centroids = np.asarray(centroids, dtype=np.float64)
+    if centroids.shape[0] < 2:
+        raise ValueError("need at least 2 centroids to compute a margin")
+    n = z_values.shape[0]
+    labels = np.empty(n, dtype=np.int64)
+    own = np.empty(n)
+    other = np.empty(n)
+    for start in range(0, n, _ASSIGN_CHUNK_ROWS):
+        block = z_values[start : start + _ASSIGN_CHUNK_ROWS]
+        squared = ((block[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+        nearest_two = np.argpartition(squared, 1, axis=1)[:, :2]
+        pair = np.take_along_axis(squared, nearest_two, axis=1)
+        swap = pair[:, 1] < pair[:, 0]
+        first = np.where(swap, nearest_two[:, 1], nearest_two[:, 0])
+        stop = start + len(block)
+        labels[start:stop] = first
+        own[start:stop] = np.sqrt(pair.min(axis=1))
+        other[start:stop] = np.sqrt(pair.max(axis=1))
+    return Assignment(labels=labels, distance_to_centroid=own, distance_to_nearest_other=other)
+
+
+# ---------------------------------------------------------------------------- PCA
+
+
+@dataclass(frozen=True)
+class Projection:
+    """2-D PCA of z-values: ``components`` ``(2, d)`` loadings, ``explained_variance_ratio``
+    ``(2,)``. Sign convention: each component's largest-magnitude loading is positive."""
+
+    components: np.ndarray
+    explained_variance_ratio: np.ndarray
+    mean: np.ndarray
+
+    def project(self, z_values: np.ndarray) -> np.ndarray:
+        """Coordinates ``(n, 2)`` of ``(n, d)`` z-values on the two components."""
+        return (np.asarray(z_values, dtype=np.float64) - self.mean) @ self.components.T
+
+
+def fit_pca(z_values: np.ndarray, n_components: int = 2) -> Projection:
+    """Principal components of all ``(n, d)`` rows via the d x d covariance (O(n d²))."""
+    z_values = np.asarray(z_values, dtype=np.float64)
+    n, d = z_values.shape
+    if n < 2:
+        raise ValueError("need at least 2 customers for PCA")
+    if d < n_components:
+        raise ValueError(f"need at least {n_components} features for a {n_components}-D PCA")
+    mean = z_values.mean(axis=0)
+    centred = z_values - mean
+    covariance = centred.T @ centred / n
+    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    components = eigenvectors[:, order].T
+    biggest = np.argmax(np.abs(components), axis=1)
+    signs = np.sign(components[np.arange(n_components), biggest])
+    components = components * signs[:, None]
+    total = float(np.clip(eigenvalues, 0.0, None).sum())
+    ratio = np.clip(eigenvalues[order], 0.0, None) / total
+    return Projection(components=components, explained_variance_ratio=ratio, mean=mean)
+
+
+# ------------------------------------------------------------------------- verdict
+
+
+def structure_verdict(
+    silhouette: float, thresholds: Sequence[tuple[float, str]] = STRUCTURE_VERDICTS
+) -> str:
+    """Kaufman & Rousseeuw's reading of an average silhouette (strictly above a bound)."""
+    if np.isnan(silhouette):
+        return NO_STRUCTURE
+    for bound, verdict in sorted(thresholds, key=lambda item: item[0], reverse=True):
+        if silhouette > bound:
+            return verdict
+    return NO_STRUCTURE
