@@ -90,15 +90,17 @@
     {%- set missing = [] -%}
     {%- for attribute in customer_attributes() -%}
         {%- if normalize_column_name(attribute) not in by_key -%}
-            {%- do missing.append(attribute) -%}
+            {#- Name both spellings so the user finds the column whichever they use. -#}
+            {%- set pascal = attribute.split('_') | map('capitalize') | join('') -%}
+            {%- do missing.append(attribute ~ ' (' ~ pascal ~ ')') -%}
         {%- endif -%}
     {%- endfor -%}
     {%- if execute and missing -%}
         {{ exceptions.raise_compiler_error(
-            "customers input " ~ (path or 'demo_customers') ~ " is missing required column(s): "
+            "customers_path '" ~ (path or 'demo_customers') ~ "' is missing required column(s): "
             ~ (missing | join(', '))
-            ~ ". Expected the ten attributes as PascalCase (e.g. CreditScore) or snake_case"
-            ~ " (e.g. credit_score)."
+            ~ ". The file needs all ten attributes, named in snake_case (credit_score)"
+            ~ " or PascalCase (CreditScore), in any order."
         ) }}
     {%- endif -%}
 

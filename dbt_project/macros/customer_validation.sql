@@ -1,8 +1,10 @@
 {#-
     The validation rules, in one place. Each attribute has a type (integer columns
     must hold whole numbers) and an allowed range; `min_exclusive` marks a strict
-    lower bound (income must be above zero). Change a rule here and both the
-    quarantine reasons and the stg_customers contract follow.
+    lower bound (income must be above zero). Change a rule here and the quarantine
+    reasons and the stg_customers column types follow; the range check constraints in
+    staging/_staging__models.yml restate these bounds (a contract cannot call a macro),
+    and the contract makes the build fail if the two ever disagree.
 -#}
 
 {% macro customer_validation_rules() %}

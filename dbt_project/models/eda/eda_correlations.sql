@@ -1,6 +1,13 @@
 -- Pearson r and n for every pair of numeric features, raw and engineered.
 -- All pairs are aggregated in one scan, then unpivoted to one row per pair.
-{%- set features = customer_attributes() + ['spending_ratio', 'engagement_score', 'clv_proxy'] %}
+{%- set features = customer_attributes()
+    + ['spending_ratio', 'engagement_score', 'clv_proxy'] %}
+{%- set pairs = [] %}
+{%- for x in features %}
+    {%- for y in features[loop.index:] %}
+        {%- do pairs.append((x, y)) %}
+    {%- endfor %}
+{%- endfor %}
 
 with
 
@@ -13,16 +20,10 @@ customer_features as (
 aggregated as (
 
     select
-        {%- set pairs = [] %}
-        {%- for x in features %}
-            {%- for y in features[loop.index:] %}
-                {%- do pairs.append((x, y)) %}
-            {%- endfor %}
-        {%- endfor %}
         {%- for x, y in pairs %}
-        corr({{ x }}, {{ y }}) as "{{ x }}|{{ y }}__r",
-        count({{ x }} + {{ y }}) as "{{ x }}|{{ y }}__n"
-        {{- ',' if not loop.last }}
+            corr({{ x }}, {{ y }}) as "{{ x }}|{{ y }}__r",
+            count({{ x }} + {{ y }}) as "{{ x }}|{{ y }}__n"
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
     from customer_features
@@ -58,7 +59,7 @@ final as (
         cast(max(statistic_value) filter (where statistic = 'n') as bigint) as n
 
     from split
-    group by feature_x, feature_y
+    group by 1, 2
 
 )
 

@@ -1,6 +1,6 @@
 -- Engineered features and bands for every valid customer.
--- Band cutoffs come from the feature_bands seed: lower bound inclusive, upper exclusive,
--- an empty upper bound means no limit.
+-- Band cutoffs come from the feature_bands seed: lower bound inclusive, upper
+-- exclusive, an empty upper bound means no limit.
 with
 
 customers as (
@@ -17,19 +17,22 @@ bands as (
 
 credit_risk_bands as (
 
-    select * from bands where band_type = 'credit_risk'
+    select * from bands
+    where band_type = 'credit_risk'
 
 ),
 
 digital_adoption_bands as (
 
-    select * from bands where band_type = 'digital_adoption'
+    select * from bands
+    where band_type = 'digital_adoption'
 
 ),
 
 age_bands as (
 
-    select * from bands where band_type = 'age'
+    select * from bands
+    where band_type = 'age'
 
 ),
 

@@ -17,10 +17,10 @@ final as (
         source_row_number,
         id_is_surrogate,
 
-        -- attributes, typed
+        -- attributes, typed as the rules say
         {%- for attribute in customer_attributes() %}
-        cast({{ attribute }}__number as {{ rules[attribute]['type'] }}) as {{ attribute }}
-        {{- ',' if not loop.last }}
+            cast({{ attribute }}__number as {{ rules[attribute]['type'] }})
+                as {{ attribute }}{% if not loop.last %},{% endif %}
         {%- endfor %}
 
     from checked

@@ -22,8 +22,7 @@ final as (
 
         -- the raw values as read
         {%- for attribute in customer_attributes() %}
-        {{ attribute }} as raw_{{ attribute }}
-        {{- ',' if not loop.last }}
+            {{ attribute }} as raw_{{ attribute }}{% if not loop.last %},{% endif %}
         {%- endfor %}
 
     from checked

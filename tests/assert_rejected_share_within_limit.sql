@@ -1,0 +1,50 @@
+-- The build stops when more than var('max_rejected_share') of the input is quarantined:
+-- at that point the file, not a few rows, needs fixing. error() makes dbt print the
+-- counts and the limit instead of a bare "got 1 result".
+{%- set max_share = var('max_rejected_share', 0.05) %}
+
+with
+
+checked as (
+
+    -- one row per input row (assert_customer_rows_accounted_for keeps that honest);
+    -- a table, so the input file is not scanned again
+    select * from {{ ref('stg_customers__checked') }}
+
+),
+
+shares as (
+
+    select
+        count(*) as input_count,
+        count(*) filter (where len(rejection_reasons) > 0) as rejected_count,
+        rejected_count / greatest(input_count, 1) as rejected_share
+
+    from checked
+
+),
+
+final as (
+
+    select
+        input_count,
+        rejected_count,
+        rejected_share,
+        error(
+            printf(
+                '%d of %d input rows (%.1f%%) were quarantined, above '
+                || 'max_rejected_share = %s. See stg_customers__rejected for '
+                || 'the reasons, fix the file, or raise the var.',
+                rejected_count,
+                input_count,
+                100 * rejected_share,
+                '{{ max_share }}'
+            )
+        ) as failure
+
+    from shares
+    where rejected_share > {{ max_share }}
+
+)
+
+select * from final
