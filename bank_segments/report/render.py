@@ -1,0 +1,275 @@
+"""Turn :class:`ReportData` into the HTML page: charts, words, template."""
+
+from __future__ import annotations
+
+import math
+import re
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+from markupsafe import Markup
+
+import bank_segments
+from bank_segments.report import charts
+from bank_segments.report.data import MAP_SAMPLE_SIZE, ReportData, find_column, load_report_data
+
+#: Kaufman & Rousseeuw's reading of the silhouette, in plain words; True = warn.
+VERDICT_WORDS: dict[str, tuple[str, bool]] = {
+    "strong": (
+        "The customers fall into clearly separated groups: the segments are distinct.",
+        False,
+    ),
+    "reasonable": (
+        "The groups are reasonably distinct; customers near a boundary could belong to "
+        "either neighbour.",
+        False,
+    ),
+    "weak": (
+        "The groups overlap heavily: customers differ by degree rather than by kind.",
+        True,
+    ),
+    "no substantial structure": (
+        "The data shows no substantial cluster structure: the segments cut a continuum into "
+        "pieces rather than find groups that exist in the data.",
+        True,
+    ),
+}
+WARNING_TEXT = (
+    "These segments should not be over-interpreted. Use them as a rough sorting of "
+    "customers, not as distinct customer types, and check any decision against the "
+    "underlying figures."
+)
+
+METHOD_WORDS = {
+    "silhouette": "the candidate with the highest silhouette",
+    "fixed by segment_count": "fixed by the segment_count setting, not chosen from the data",
+}
+
+#: Features shown in a persona card, with how to format them.
+CARD_FEATURES: tuple[tuple[str, tuple[str, ...], str], ...] = (
+    ("Age", ("age",), "{:,.0f} years"),
+    ("Income", ("income",), "{:,.0f}"),
+    ("Credit score", ("credit_score",), "{:,.0f}"),
+    ("Avg. balance", ("avg_account_balance", "account_balance", "balance"), "{:,.0f}"),
+    ("Monthly spending", ("monthly_spending",), "{:,.0f}"),
+    ("Transactions / month", ("transaction_frequency",), "{:,.0f}"),
+    ("Products", ("num_products",), "{:,.1f}"),
+    ("App usage (0\u201310)", ("app_usage_score",), "{:,.1f}"),
+    ("Support calls", ("support_calls",), "{:,.1f}"),
+    ("CLV proxy", ("clv_proxy", "clv"), "{:,.0f}"),
+)
+
+
+def _number(value: Any, fmt: str = "{:,.0f}") -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "\u2013"
+    return fmt.format(value)
+
+
+def _percent(value: Any, digits: int = 0) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "\u2013"
+    return f"{float(value) * 100:.{digits}f} %"
+
+
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("bank_segments", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters["num"] = _number
+    env.filters["pct"] = _percent
+    return env
+
+
+def _profile_value(profile: dict, names: tuple[str, ...], kind: str) -> Any:
+    exact: list[str] = []
+    for name in names:
+        if kind == "mean":
+            exact += [f"avg_{name}", f"mean_{name}", f"{name}_mean", f"{name}_avg"]
+        else:
+            exact += [f"median_{name}", f"{name}_median", f"p50_{name}"]
+    column = find_column(profile, exact)
+    return profile.get(column) if column else None
+
+
+_Z_WORDS_RE = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s+([+\-\u2212]\d+(?:\.\d+)?)\s*\u03c3\s*$")
+
+
+def feature_in_words(text: str) -> str:
+    """``'income +1.8'`` plus sigma → ``'Income much higher than average (+1.8 SD)'``.
+
+    Text that is not a feature name followed by a signed z-score is returned unchanged.
+    """
+    match = _Z_WORDS_RE.match(text)
+    if not match:
+        return text
+    feature, z_text = match.groups()
+    z = float(z_text.replace("\u2212", "-"))
+    size = abs(z)
+    degree = "much " if size >= 1.5 else "" if size >= 0.75 else "slightly "
+    direction = "higher" if z > 0 else "lower"
+    return f"{charts.humanize(feature)} {degree}{direction} than average ({z:+.1f} SD)".replace(
+        "-", "\u2212"
+    )
+
+
+def _cards(data: ReportData) -> list[dict[str, Any]]:
+    cards = []
+    for persona, profile in zip(data.personas, data.profiles, strict=True):
+        keys = list(profile)
+        customers = find_column(keys, ("customers", "customer_count", "n_customers"))
+        share = find_column(keys, ("share", "customer_share", "share_of_customers"), (("share",),))
+        top = find_column(
+            keys,
+            ("top_features", "distinguishing_features", "top_distinguishing_features"),
+            (("distinguish",), ("top_feature",), ("feature_summary",)),
+        )
+        numbered = sorted(k for k in keys if re.fullmatch(r"top_feature_\d+", k))
+        top_value = profile.get(top) if top else None
+        if numbered:
+            top_list = [str(profile[k]) for k in numbered if profile.get(k)]
+        elif isinstance(top_value, str):
+            top_list = [part.strip() for part in re.split(r"[;,]", top_value) if part.strip()]
+        elif isinstance(top_value, list | tuple):
+            top_list = [str(item) for item in top_value if item]
+        else:
+            top_list = []
+        top_list = [feature_in_words(item) for item in top_list]
+        levels = []
+        for label, parts in (("CLV", ("clv",)), ("Risk", ("risk",)), ("Digital", ("digital",))):
+            column = find_column(keys, (f"{parts[0]}_level",), ((*parts, "level"),))
+            if column:
+                levels.append({"label": label, "value": str(profile.get(column) or "\u2013")})
+        figures = []
+        for label, names, fmt in CARD_FEATURES:
+            mean = _profile_value(profile, names, "mean")
+            median = _profile_value(profile, names, "median")
+            if mean is None and median is None:
+                continue
+            figures.append(
+                {"label": label, "mean": _number(mean, fmt), "median": _number(median, fmt)}
+            )
+        cards.append(
+            {
+                "persona": persona,
+                "customers": profile.get(customers) if customers else None,
+                "share": profile.get(share) if share else None,
+                "description": profile.get("description"),
+                "top_features": top_list,
+                "levels": levels,
+                "figures": figures,
+                "has_median": any(f["median"] != "\u2013" for f in figures),
+                "low_confidence": data.low_confidence.get(persona.persona_id),
+                "strategies": data.strategies.get(persona.persona_id, []),
+            }
+        )
+    return cards
+
+
+def _clv_by_persona(data: ReportData, kind: str) -> dict[str, float]:
+    result = {}
+    for persona, profile in zip(data.personas, data.profiles, strict=True):
+        value = _profile_value(profile, ("clv_proxy", "clv"), kind)
+        if value is not None:
+            result[persona.persona_id] = float(value)
+    return result
+
+
+def _headline(data: ReportData) -> dict[str, Any]:
+    summary = data.summary
+    verdict = str(summary.get("structure_verdict") or "").strip()
+    words, warn = VERDICT_WORDS.get(
+        verdict.lower(), (f"Structure verdict: {verdict or 'unknown'}.", True)
+    )
+    method = str(summary.get("k_selection_method") or "")
+    ks = [int(row["k"]) for row in data.k_selection]
+    method_words = METHOD_WORDS.get(method, method or "not recorded")
+    if method == "silhouette" and ks:
+        method_words += f" among K = {min(ks)}\u2013{max(ks)}"
+    customers = summary.get("customers")
+    if customers is None:
+        customers = data.map_total
+    return {
+        "customers": int(customers),
+        "quarantined": data.quality["rows_quarantined"],
+        "k": int(summary["k"]),
+        "method_words": method_words,
+        "silhouette": float(summary["silhouette"]),
+        "verdict": verdict,
+        "verdict_words": words,
+        "warn": warn,
+        "warning_text": WARNING_TEXT,
+        "unnamed_note": summary.get("unnamed_segments_note")
+        if summary.get("unnamed_segments")
+        else None,
+    }
+
+
+def render_report(data: ReportData) -> str:
+    """The complete HTML page for ``data``."""
+    headline = _headline(data)
+    chosen = next((int(r["k"]) for r in data.k_selection if r.get("is_chosen")), headline["k"])
+    mean_clv = _clv_by_persona(data, "mean")
+    median_clv = _clv_by_persona(data, "median")
+    sampled = sum(len(v) for v in data.map_points.values())
+    svg = {
+        "k_selection": charts.k_selection_chart(data.k_selection, chosen),
+        "pca_map": charts.pca_map_chart(
+            data.personas, data.map_points, data.map_centroids, data.explained_variance
+        ),
+        "clv": charts.clv_chart(data.personas, mean_clv, median_clv or None),
+        "risk": charts.stacked_share_chart(
+            "chart-risk",
+            "Credit risk band mix by segment",
+            data.personas,
+            data.risk,
+            data.risk_bands,
+            charts.RISK_COLOURS,
+            "Credit band (worst → best)",
+        ),
+        "digital": charts.stacked_share_chart(
+            "chart-digital",
+            "Digital adoption by segment",
+            data.personas,
+            data.digital,
+            data.digital_bands,
+            charts.DIGITAL_COLOURS,
+            "Digital adoption band (app usage score)",
+        ),
+        "correlations": charts.correlation_heatmap(data.correlations),
+    }
+    chosen_row = next((r for r in data.k_selection if int(r["k"]) == chosen), {})
+    context = {
+        "headline": headline,
+        "charts": {name: Markup(value) for name, value in svg.items()},
+        "cards": _cards(data),
+        "personas": data.personas,
+        "k_rows": data.k_selection,
+        "chosen_row": chosen_row,
+        "map_total": data.map_total,
+        "map_sampled": sampled,
+        "map_sample_limit": MAP_SAMPLE_SIZE,
+        "explained": data.explained_variance,
+        "findings": data.findings,
+        "quality": data.quality,
+        "meta": data.meta,
+        "db_name": data.db_path.name,
+        "version": bank_segments.__version__,
+        "humanize": charts.humanize,
+    }
+    return _environment().get_template("report.html.j2").render(**context)
+
+
+def build_report(db_path: str | Path, out_path: str | Path) -> Path:
+    """Read the warehouse at ``db_path`` and write the report to ``out_path``."""
+    html = render_report(load_report_data(db_path))
+    out_path = Path(out_path)
+    out_path.parent.mkdir(parents=True, exist_ok=True)
+    out_path.write_text(html, encoding="utf-8")
+    return out_path
