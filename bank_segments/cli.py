@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -15,6 +16,14 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     if args.truth:
         write_table(generated.truth, args.truth)
     print(f"wrote {generated.customers.num_rows:,} customers to {args.out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from bank_segments.report import build_report  # matplotlib loads only when needed
+
+    out = build_report(args.db, args.out)
+    print(f"wrote the segmentation report to {out}")
     return 0
 
 
@@ -38,6 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--truth", help="optional file for the planted persona of each customer (for tests)"
     )
     generate.set_defaults(handler=_cmd_generate)
+
+    report = commands.add_parser(
+        "report",
+        help="write the segmentation report (one self-contained HTML page)",
+        description="Render the segmentation report from a built warehouse: one HTML file "
+        "with inline charts, no network requests and no JavaScript.",
+    )
+    report.add_argument(
+        "--db",
+        default=os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb"),
+        help="DuckDB warehouse (default: $BANK_SEGMENTS_DB or bank_segments.duckdb)",
+    )
+    report.add_argument(
+        "--out", default="reports/segments.html", help="output file (default reports/segments.html)"
+    )
+    report.set_defaults(handler=_cmd_report)
     return parser
 
 
