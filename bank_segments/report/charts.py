@@ -21,6 +21,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from bank_segments.report.data import Persona
+from bank_segments.segmentation import NO_STRUCTURE, STRUCTURE_VERDICTS
 
 INK = "#1f2933"
 MUTED = "#616e7c"
@@ -142,6 +143,31 @@ def humanize(feature: str) -> str:
 # --------------------------------------------------------------------------- charts
 
 
+def _verdict_bands(ax, bottom: float) -> None:
+    """Shade the silhouette ranges of each structure verdict and name them on the right."""
+    bounds = sorted(STRUCTURE_VERDICTS, key=lambda item: item[0])
+    edges = [bottom, *(bound for bound, _ in bounds), 1.0]
+    names = [NO_STRUCTURE, *(name for _, name in bounds)]
+    shades = ("#fbeee6", "#fdf6ec", "#f1f5f9", "#e8f3ee")
+    top = ax.get_ylim()[1]
+    for lower, upper, name, shade in zip(edges[:-1], edges[1:], names, shades, strict=False):
+        if lower >= top:
+            break
+        ax.axhspan(lower, min(upper, top), color=shade, zorder=0, linewidth=0)
+        label = "no structure" if name == NO_STRUCTURE else name
+        ax.text(
+            0.99,
+            (lower + min(upper, top)) / 2,
+            label,
+            transform=ax.get_yaxis_transform(),
+            ha="right",
+            va="center",
+            fontsize=8,
+            color=MUTED,
+            style="italic",
+        )
+
+
 @_with_rc
 def k_selection_chart(rows: Sequence[Mapping], chosen_k: int) -> str:
     """Silhouette (higher is better) and Davies-Bouldin (lower is better) by K."""
@@ -169,18 +195,25 @@ def k_selection_chart(rows: Sequence[Mapping], chosen_k: int) -> str:
         ax.annotate(
             f"chosen K = {chosen_k}\n{chosen_value:.2f}",
             (chosen_k, chosen_value),
-            xytext=(8, 8),
+            xytext=(10, 10),
             textcoords="offset points",
             fontsize=9,
             color=INK,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.85},
         )
         ax.set_xticks(ks)
         ax.set_xlabel("Number of segments, K")
         ax.set_ylabel(label)
         ax.set_title(f"{label.split(' (')[0]} by K ({better})")
         low, high = min(values), max(values)
-        pad = (high - low) * 0.25 or 0.05
-        ax.set_ylim(low - pad, high + pad * 1.6)
+        if ax is left:
+            # the whole verdict scale, so a weak silhouette looks weak
+            bottom = min(0.0, low - 0.05)
+            ax.set_ylim(bottom, max(0.85, high + 0.08))
+            _verdict_bands(ax, bottom)
+        else:
+            pad = (high - low) * 0.25 or 0.05
+            ax.set_ylim(max(0.0, low - pad), high + pad * 1.6)
     silhouette_text = ", ".join(f"K={k}: {s:.2f}" for k, s in zip(ks, silhouette, strict=True))
     return to_svg(
         fig,

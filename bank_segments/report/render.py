@@ -203,6 +203,9 @@ def _headline(data: ReportData) -> dict[str, Any]:
         "silhouette": float(summary["silhouette"]),
         "verdict": verdict,
         "verdict_words": words,
+        "verdict_label": "no substantial cluster structure"
+        if verdict.lower() == "no substantial structure"
+        else f"{verdict} cluster structure",
         "warn": warn,
         "warning_text": WARNING_TEXT,
         "unnamed_note": summary.get("unnamed_segments_note")
