@@ -29,8 +29,14 @@ final as (
     select
         input_count,
         rejected_count,
-        rejected_share,
-        error(
+        rejected_share
+
+    from shares
+    -- in the filter, not the select list: dbt wraps a test in count(*), which would
+    -- prune an unused column and its error() with it
+    where
+        rejected_share > {{ max_share }}
+        and error(
             printf(
                 '%d of %d input rows (%.1f%%) were quarantined, above '
                 || 'max_rejected_share = %s. See stg_customers__rejected for '
@@ -40,10 +46,7 @@ final as (
                 100 * rejected_share,
                 '{{ max_share }}'
             )
-        ) as failure
-
-    from shares
-    where rejected_share > {{ max_share }}
+        ) is null
 
 )
 
