@@ -125,7 +125,7 @@ def _with_rc(function):
 FEATURE_NAMES = {
     "avg_account_balance": "Average balance",
     "num_products": "Number of products",
-    "account_tenure": "Tenure (years)",
+    "account_tenure": "Account tenure",
     "transaction_frequency": "Transactions per month",
     "clv_proxy": "CLV proxy",
 }

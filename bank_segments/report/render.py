@@ -164,6 +164,10 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
                 "top_features": top_list,
                 "levels": levels,
                 "figures": figures,
+                "app_usage": _number(
+                    _profile_value(profile, ("app_usage_score",), "mean"), "{:,.1f}"
+                ),
+                "high_digital_share": profile.get("high_digital_adoption_share"),
                 "has_median": any(f["median"] != "\u2013" for f in figures),
                 "low_confidence": data.low_confidence.get(persona.persona_id),
                 "strategies": data.strategies.get(persona.persona_id, []),
