@@ -68,3 +68,15 @@ def test_report_renders_in_headless_chromium(demo_build: DbtRun, tmp_path: Path)
         rgb = np.array([int(persona.colour[i : i + 2], 16) for i in (1, 3, 5)], dtype=float)
         close = (np.abs(pixels - rgb) <= 12).all(axis=2)
         assert close.sum() > 200, persona.persona_id
+
+
+@pytest.mark.parametrize(
+    ("ci", "outcome"), [("true", pytest.fail.Exception), ("", pytest.skip.Exception)]
+)
+def test_missing_chromium_skips_locally_but_fails_under_ci(
+    monkeypatch: pytest.MonkeyPatch, ci: str, outcome: type[BaseException]
+) -> None:
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setenv("CI", ci)
+    with pytest.raises(outcome):
+        chromium()
