@@ -187,21 +187,27 @@ class BuildResult:
     k: int | None = None
     silhouette: float | None = None
     summary_note: str = ""
+    #: ``elapsed_time`` of run_results.json: dbt's execution phase, after start-up and parse.
+    dbt_elapsed_seconds: float | None = None
 
     @property
     def ok(self) -> bool:
         return self.measurement.ok
 
 
-def parse_run_results(path: Path) -> list[NodeTiming]:
-    """Per-node timings from a dbt ``run_results.json``; empty when the file is absent."""
+def parse_run_results(path: Path) -> tuple[list[NodeTiming], float | None]:
+    """Per-node timings and ``elapsed_time`` from a dbt ``run_results.json``.
+
+    Empty (and ``None``) when the file is absent or unreadable.
+    """
     if not path.exists():
-        return []
+        return [], None
     try:
         payload = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError):
-        return []
-    return [
+        return [], None
+    elapsed = payload.get("elapsed_time")
+    nodes = [
         NodeTiming(
             unique_id=str(item.get("unique_id", "?")),
             status=str(item.get("status", "?")),
@@ -209,6 +215,7 @@ def parse_run_results(path: Path) -> list[NodeTiming]:
         )
         for item in payload.get("results", [])
     ]
+    return nodes, None if elapsed is None else float(elapsed)
 
 
 def read_model_summary(db_path: Path) -> tuple[int | None, float | None, str]:
@@ -296,9 +303,8 @@ def run_build(
     }
     print(f"[bench] {label}: dbt build ...", flush=True)
     measurement = measure(command, run_dir / "dbt_build.log", env=env, cap_seconds=cap_seconds)
-    result = BuildResult(
-        label, rows, measurement, parse_run_results(run_dir / "target" / "run_results.json")
-    )
+    nodes, elapsed = parse_run_results(run_dir / "target" / "run_results.json")
+    result = BuildResult(label, rows, measurement, nodes, dbt_elapsed_seconds=elapsed)
     result.k, result.silhouette, result.summary_note = read_model_summary(db_path)
     print(f"[bench] {label}: {describe_build(result)}", flush=True)
     return result
@@ -336,7 +342,10 @@ def run_reference(
     measurement = measure(command, run_dir / f"{name}.log", cap_seconds=cap_seconds)
     reference = ReferenceResult(name, rows, measurement)
     if measurement.timed_out:
-        reference.note = f"did not finish (> {cap_seconds:g} s cap)"
+        reference.note = (
+            f"did not finish (> {cap_seconds:g} s cap; "
+            f"peak {fmt_bytes(measurement.peak_rss_bytes)} when killed)"
+        )
     elif measurement.returncode != 0:
         reference.note = f"failed (see {rel(measurement.log_path)})"
     elif result_path.exists():
@@ -391,6 +400,11 @@ def fmt_bytes(size: int) -> str:
 
 def fmt_silhouette(value: float | None) -> str:
     return "n/a" if value is None else f"{value:.3f}"
+
+
+def fmt_elapsed(build: BuildResult) -> str:
+    seconds = build.dbt_elapsed_seconds
+    return "n/a" if seconds is None else fmt_seconds(seconds)
 
 
 def describe_build(build: BuildResult | None) -> str:
@@ -546,7 +560,9 @@ def render_markdown(
         "Wall time is the whole process (start-up and parse included); peak memory is the "
         "process's maximum resident set size (1 GB = 10^9 bytes).",
         "",
-        "**Machine:** " + "; ".join(f"{key} {value}" for key, value in machine.items()),
+        "**Machine:** "
+        + "; ".join(f"{key} {value}" for key, value in machine.items())
+        + f"; load average at end {', '.join(f'{x:.2f}' for x in os.getloadavg())}",
         "",
         "**Versions:** " + ", ".join(f"{key} {value}" for key, value in versions().items()),
         "",
@@ -558,11 +574,20 @@ def render_markdown(
     else:
         parts.append(
             table(
-                ["command", "wall time", "peak memory", "nodes", "K", "silhouette"],
+                [
+                    "command",
+                    "wall time",
+                    "dbt execution phase",
+                    "peak memory",
+                    "nodes",
+                    "K",
+                    "silhouette",
+                ],
                 [
                     [
                         "`dbt build`",
                         describe_build(seed_build),
+                        fmt_elapsed(seed_build),
                         fmt_bytes(seed_build.measurement.peak_rss_bytes),
                         str(len(seed_build.nodes)),
                         "n/a" if seed_build.k is None else str(seed_build.k),
@@ -617,8 +642,11 @@ def render_markdown(
             base = f"K={baseline.result['k']}, silhouette {baseline.result['silhouette']:.3f}"
         else:
             base = describe_reference(baseline)
-        floor_k = str(size.floor.result.get("k")) if size.floor and size.floor.ok else "n/a"
-        rows.append([f"{size.rows:,}", k, silhouette, base, f"{floor_k} ({size.floor_k_source})"])
+        if size.floor is not None and size.floor.ok:
+            floor_k = f"{size.floor.result.get('k')} ({size.floor_k_source})"
+        else:
+            floor_k = describe_reference(size.floor)
+        rows.append([f"{size.rows:,}", k, silhouette, base, floor_k])
     parts.append(
         table(["rows", "warehouse K", "warehouse silhouette", "baseline", "floor K (source)"], rows)
     )
@@ -634,9 +662,11 @@ def render_markdown(
         total = sum(node.execution_time for node in build.nodes)
         parts.append(
             f"Largest size with a build: {profiled.rows:,} rows, {len(build.nodes)} nodes in "
-            f"`run_results.json`, sum of node execution times {fmt_seconds(total)} "
-            f"(wall time {fmt_seconds(build.measurement.wall_seconds)}; the rest is start-up, "
-            f"parse and compile). Top {TOP_NODES} by `execution_time`:"
+            f"`run_results.json`. Wall time {fmt_seconds(build.measurement.wall_seconds)}, of "
+            f"which dbt's execution phase (`elapsed_time`) {fmt_elapsed(build)}; the rest is "
+            "start-up and a full parse (fresh target dir). Node execution times sum to "
+            f"{fmt_seconds(total)} (nodes run on several threads). "
+            f"Top {TOP_NODES} by `execution_time`:"
         )
         parts.append("")
         ranked = sorted(build.nodes, key=lambda node: node.execution_time, reverse=True)
@@ -672,6 +702,8 @@ def render_markdown(
         "n^2 pairwise distances once per K (7 values), e.g. 10^14 distances per K at 10M rows.",
         "* Floor K comes from the warehouse when `segment_model_summary` exists, else from the "
         f"baseline, else the planted {FALLBACK_K}.",
+        "* Wall times include whatever else ran on the machine at the time; the load averages "
+        "above say how busy it was.",
         f"* Logs and `run_results.json` per size: `{rel(options.work_dir)}/n<rows>/`.",
         "",
     ]
