@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -120,7 +121,7 @@ def test_messy_csv_loses_no_row(messy_build: DbtRun) -> None:
     assert statuses["assert_customer_rows_accounted_for"] == "pass"
     assert statuses["assert_rejected_share_within_limit"] == "pass"
     # the quarantine is reported, not hidden: the warn-level test fires
-    assert statuses["is_empty_stg_customers__rejected_"] == "warn"
+    assert statuses["stg_customers__rejected_is_empty"] == "warn"
 
 
 def test_messy_csv_surrogate_ids_are_file_row_numbers(
@@ -154,7 +155,9 @@ def test_messy_csv_features_for_every_valid_customer(messy_build: DbtRun) -> Non
 def test_parquet_with_snake_case_ids_quarantines_every_copy_of_a_duplicate_id(
     tmp_path: Path,
 ) -> None:
+    """Also a file without the planted structure: each column shuffled on its own."""
     customers = generate_customers(200, seed=11).customers
+    rng = np.random.default_rng(11)
     ids = customers.column("CustomerID").to_pylist()
     ids[6] = ids[2]  # rows 3 and 7 now claim the same customer
     snake = {
@@ -169,12 +172,24 @@ def test_parquet_with_snake_case_ids_quarantines_every_copy_of_a_duplicate_id(
         "AppUsageScore": "app_usage_score",
         "SupportCalls": "support_calls",
     }
-    columns = {snake[name]: customers.column(name) for name in reversed(ATTRIBUTES)}
+    columns = {
+        snake[name]: pa.array(rng.permutation(customers.column(name).to_numpy()))
+        for name in reversed(ATTRIBUTES)
+    }
     table = pa.table({**columns, "customer_id": pa.array(ids), "segment_hint": [1] * 200})
     path = tmp_path / "customers.parquet"
     pq.write_table(table, path)
 
-    run = run_dbt(tmp_path / "build", "build", *DATA_LAYER, dbt_vars={"customers_path": str(path)})
+    run = run_dbt(
+        tmp_path / "build",
+        "build",
+        "--select",
+        "+stg_customers__rejected",
+        "+eda_findings",
+        "--indirect-selection",
+        "cautious",
+        dbt_vars={"customers_path": str(path)},
+    )
     assert run.returncode == 0, run.output[-4000:]
 
     rejected = _query(
@@ -193,6 +208,19 @@ def test_parquet_with_snake_case_ids_quarantines_every_copy_of_a_duplicate_id(
         customer_id for position, customer_id in enumerate(ids) if position not in (2, 6)
     ]
     assert not any(is_surrogate for _, is_surrogate in valid)
+
+    # shuffled columns carry no correlation: the directional claims stay in
+    # eda_findings marked unsupported, and the warn-level test reports them
+    supported = dict(_query(run, "select finding_id, supported from eda_findings"))
+    assert supported == {
+        "income_vs_savings": True,
+        "support_calls_vs_credit": False,
+        "support_calls_vs_balance": False,
+        "young_digital_first": False,
+        "young_low_balance": False,
+    }
+    statuses = {r["unique_id"].split(".")[2]: r["status"] for r in run.results()}
+    assert statuses["eda_finding_is_supported"] == "warn"
 
 
 def test_too_many_bad_rows_fail_the_build_on_the_share_limit(tmp_path: Path) -> None:
@@ -268,3 +296,9 @@ def test_nonexistent_path_fails_naming_the_path(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert f"customers_path '{path}' does not exist or is not readable" in run.output
     assert "Traceback" not in run.output
+
+
+def test_readme_data_layer_command_is_the_one_these_tests_run(repo_root: Path) -> None:
+    """The README's quick-check command selects exactly what DATA_LAYER selects."""
+    readme = " ".join((repo_root / "README.md").read_text().replace("\\\n", " ").split())
+    assert "dbt build " + " ".join(DATA_LAYER) + " --vars '{customers_path:" in readme

@@ -160,7 +160,7 @@ def test_quarantine_and_findings_tests_warn_rather_than_fail(demo_build: DbtRun)
         node for node in _manifest(demo_build)["nodes"].values() if node["resource_type"] == "test"
     ]
     severity = {node["name"]: node["config"]["severity"].lower() for node in tests}
-    assert severity["is_empty_stg_customers__rejected_"] == "warn"
+    assert severity["stg_customers__rejected_is_empty"] == "warn"
     assert severity["eda_finding_is_supported"] == "warn"
     assert severity["assert_rejected_share_within_limit"] == "error"
     assert severity["assert_customer_rows_accounted_for"] == "error"
