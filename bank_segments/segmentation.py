@@ -55,15 +55,13 @@ class Scaler:
     def transform(self, values: np.ndarray) -> np.ndarray:
         """Standardize an ``(n, d)`` array in original units to z-units (float64)."""
         values = _check_matrix(values, len(self.features))
-        transformed = np.where(self.log1p, np.log1p(np.maximum(values, 0.0)), values)
         _check_log1p_domain(values, self.log1p, self.features)
-        return (transformed - self.mean) / self.std
+        return (_apply(values, self.log1p, np.log1p) - self.mean) / self.std
 
     def inverse_transform(self, z_values: np.ndarray) -> np.ndarray:
         """Map an ``(m, d)`` array in z-units back to original units."""
         z_values = _check_matrix(z_values, len(self.features))
-        transformed = z_values * self.std + self.mean
-        return np.where(self.log1p, np.expm1(transformed), transformed)
+        return _apply(z_values * self.std + self.mean, self.log1p, np.expm1)
 
 
 def fit_scaler(
@@ -91,7 +89,7 @@ def fit_scaler(
         raise ValueError(f"need at least 2 customers to segment, got {values.shape[0]}")
     flags = tuple(name in set(log1p_features) for name in features)
     _check_log1p_domain(values, flags, features)
-    transformed = np.where(flags, np.log1p(np.maximum(values, 0.0)), values)
+    transformed = _apply(values, flags, np.log1p)
     mean = transformed.mean(axis=0)
     std = transformed.std(axis=0)
     constant = [
@@ -105,6 +103,16 @@ def fit_scaler(
             "standardized; remove it from segment_features"
         )
     return Scaler(features=features, mean=mean, std=std, log1p=flags)
+
+
+def _apply(values: np.ndarray, flags: Sequence[bool], function: np.ufunc) -> np.ndarray:
+    """``function`` applied to the flagged columns only (a copy; others unchanged)."""
+    flagged = np.flatnonzero(flags)
+    if len(flagged) == 0:
+        return values
+    result = values.copy()
+    result[:, flagged] = function(values[:, flagged])
+    return result
 
 
 def _check_matrix(values: np.ndarray, width: int) -> np.ndarray:
