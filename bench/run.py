@@ -686,7 +686,7 @@ def render_markdown(
             if ranked
             else "No node timings: `run_results.json` was not written (see the build log)."
         )
-        failed = [node for node in build.nodes if node.status not in ("success", "pass")]
+        failed = [node for node in build.nodes if node.status not in ("success", "pass", "no-op")]
         if failed:
             parts += [
                 "",
