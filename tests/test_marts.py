@@ -165,3 +165,30 @@ def test_level_labels_for_any_k(level_labels: dict[int, list[str]]) -> None:
 def test_marts_folder_holds_only_contracted_sql(repo_root: Path) -> None:
     for path in (repo_root / "dbt_project" / "models" / "marts").glob("*.sql"):
         assert path.stem in MARTS, path.name
+
+
+def test_more_segments_than_personas(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """K = 5 on four personas: the extra segment is unnamed, gets review rows and levels."""
+    workdir = tmp_path_factory.mktemp("k5")
+    run = run_dbt(workdir, "build", dbt_vars={"segment_count": 5})
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        profiles = con.execute(
+            "select persona_id, is_named_persona, clv_level, risk_level, "
+            "digital_adoption_level from segment_profiles"
+        ).fetchall()
+        strategies = con.execute(
+            "select persona_id, bool_and(is_default_playbook), count(*) "
+            "from segment_strategies group by 1"
+        ).fetchall()
+        customers = con.execute("select count(*) from customer_segments").fetchone()[0]
+    assert customers == 1500
+    assert len(profiles) == 5
+    unnamed = [row[0] for row in profiles if not row[1]]
+    assert len(unnamed) == 1 and unnamed[0].startswith("unnamed_")
+    levels = {"Highest", "High", "Medium", "Low", "Lowest"}
+    for column in (2, 3, 4):
+        assert {row[column] for row in profiles} == levels
+    by_persona = {row[0]: row for row in strategies}
+    assert by_persona[unnamed[0]][1:] == (True, 3)
+    assert not any(row[1] for pid, row in by_persona.items() if pid != unnamed[0])

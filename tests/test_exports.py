@@ -1,0 +1,163 @@
+"""Parquet exports for BI tools: published only by a green `dbt build`, replaced atomically.
+
+(1) A reader polling the files while a rebuild publishes new ones only ever reads a
+complete Parquet file with the old or the new row count, and the file is replaced by a
+rename (new inode), never rewritten in place.
+(2) A build that fails leaves the previous exports byte-identical; compile, docs generate
+and a plain `dbt run` publish nothing.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+import threading
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from bank_segments.generator import generate_customers, write_table
+from tests.dbt_runner import run_dbt
+
+REPO = Path(__file__).resolve().parents[1]
+MARTS = ("customer_segments", "segment_profiles", "segment_risk_distribution", "segment_strategies")
+DEMO_ROWS = 1500
+
+
+@pytest.fixture(scope="module")
+def first_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A green demo build whose exports go to an explicit (nested) exports_path."""
+    workdir = tmp_path_factory.mktemp("exports_first")
+    exports = workdir / "published" / "marts"
+    run = run_dbt(workdir, "build", dbt_vars={"exports_path": str(exports)})
+    assert run.returncode == 0, run.output[-4000:]
+    return workdir
+
+
+def _clone(first_build: Path, workdir: Path) -> tuple[Path, Path]:
+    """Copy the first build's warehouse and exports so each test owns its files."""
+    database = workdir / "warehouse.duckdb"
+    exports = workdir / "exports"
+    shutil.copyfile(first_build / "warehouse.duckdb", database)
+    shutil.copytree(first_build / "published" / "marts", exports)
+    return database, exports
+
+
+def _fingerprint(exports: Path) -> dict[str, tuple[str, int, int]]:
+    """Every file in the folder: sha256, inode and mtime in ns."""
+    prints = {}
+    for path in sorted(exports.iterdir()):
+        stat = path.stat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        prints[path.name] = (digest, stat.st_ino, stat.st_mtime_ns)
+    return prints
+
+
+def test_green_build_publishes_every_mart(first_build: Path) -> None:
+    exports = first_build / "published" / "marts"
+    assert sorted(path.name for path in exports.iterdir()) == sorted(f"{m}.parquet" for m in MARTS)
+    assert pq.read_table(exports / "customer_segments.parquet").num_rows == DEMO_ROWS
+    assert pq.read_table(exports / "segment_profiles.parquet").num_rows == 4
+
+
+def test_reader_during_rebuild_sees_old_or_new_complete_file(
+    first_build: Path, tmp_path: Path
+) -> None:
+    database, exports = _clone(first_build, tmp_path)
+    customers = tmp_path / "customers.csv"
+    new_rows = 2300
+    write_table(generate_customers(new_rows, seed=7).customers, customers)
+    target = exports / "customer_segments.parquet"
+    inode_before = target.stat().st_ino
+
+    seen: list[int] = []
+    errors: list[str] = []
+    stop = threading.Event()
+
+    def poll() -> None:
+        while not stop.is_set():
+            try:
+                seen.append(pq.read_table(target).num_rows)
+            except Exception as error:  # any unreadable moment is a failure
+                errors.append(repr(error))
+
+    reader = threading.Thread(target=poll)
+    reader.start()
+    try:
+        run = run_dbt(
+            tmp_path,
+            "build",
+            database=database,
+            dbt_vars={"exports_path": str(exports), "customers_path": str(customers)},
+        )
+    finally:
+        stop.set()
+        reader.join()
+
+    assert run.returncode == 0, run.output[-4000:]
+    assert not errors, errors[:3]
+    assert len(seen) > 50, "the reader barely ran; the test proves nothing"
+    assert set(seen) <= {DEMO_ROWS, new_rows}
+    assert seen[0] == DEMO_ROWS
+    assert pq.read_table(target).num_rows == new_rows
+    # replaced by rename(2) of a finished temporary file, not rewritten in place
+    assert target.stat().st_ino != inode_before
+    assert not list(exports.glob("tmp_*")), "a temporary file was left behind"
+
+
+def test_failed_build_leaves_exports_byte_identical(first_build: Path, tmp_path: Path) -> None:
+    database, exports = _clone(first_build, tmp_path)
+    before = _fingerprint(exports)
+
+    # 10% of rows with an unreadable age: over the 5% quarantine limit, so the build fails
+    bad = tmp_path / "customers_bad.csv"
+    with (REPO / "seeds" / "demo_customers.csv").open() as source, bad.open("w") as sink:
+        rows = list(csv.reader(source))
+        for index, row in enumerate(rows[1:], start=1):
+            if index % 10 == 0:
+                row[1] = "not a number"
+        csv.writer(sink).writerows(rows)
+
+    run = run_dbt(
+        tmp_path,
+        "build",
+        database=database,
+        dbt_vars={"exports_path": str(exports), "customers_path": str(bad)},
+    )
+    assert run.returncode != 0, run.output[-4000:]
+    assert "exports: not published" in run.output
+    assert _fingerprint(exports) == before
+
+
+def test_forced_model_failure_leaves_exports_byte_identical(
+    first_build: Path, tmp_path: Path
+) -> None:
+    database, exports = _clone(first_build, tmp_path)
+    before = _fingerprint(exports)
+    # a cutoff that is not a number breaks customer_segments itself, after upstream succeeded
+    run = run_dbt(
+        tmp_path,
+        "build",
+        "--select",
+        "customer_segments+",
+        database=database,
+        dbt_vars={"exports_path": str(exports), "low_confidence_margin": "'broken'"},
+    )
+    assert run.returncode != 0, run.output[-4000:]
+    statuses = {r["unique_id"]: r["status"] for r in run.results()}
+    assert statuses["model.bank_segments.customer_segments"] == "error"
+    assert _fingerprint(exports) == before
+
+
+@pytest.mark.parametrize(
+    "command", [("compile",), ("docs", "generate"), ("run", "--select", "customer_segments")]
+)
+def test_only_build_publishes(first_build: Path, tmp_path: Path, command: tuple[str, ...]) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(first_build / "warehouse.duckdb", database)
+    # no exports_path: the default folder would be `exports/` next to the warehouse
+    run = run_dbt(tmp_path, *command, database=database)
+    assert run.returncode == 0, run.output[-4000:]
+    assert not (tmp_path / "exports").exists()
