@@ -1,8 +1,9 @@
 {#-
     Publishing the marts as Parquet for BI tools (the on-run-end hook).
 
-    Only a `dbt build` publishes, and only when every node in it succeeded (tests
-    included): a failed or partial build leaves the last good files in place.
+    Only a `dbt build` publishes, only when every node in it succeeded (tests
+    included) and only when it rebuilt every mart: a failed build, or one that
+    selected only some marts, leaves the last good files in place.
     compile, docs generate, sqlfluff (which compiles) and a plain `dbt run` never
     export, because `run` skips the tests that vouch for the data.
 
@@ -95,9 +96,26 @@
         {{ return('') }}
     {%- endif -%}
 
+    {#-
+        Publish the marts together or not at all: a build that selected only some of
+        them would pair new files with stale ones.
+    -#}
+    {%- set built = [] -%}
+    {%- for result in results if result.status == 'success' -%}
+        {%- do built.append(result.node.unique_id) -%}
+    {%- endfor -%}
+    {%- set marts = export_marts_models() -%}
+    {%- set not_built = marts | rejectattr('unique_id', 'in', built) | map(attribute='name')
+        | list -%}
+    {%- if not_built -%}
+        {{ log('exports: not published, this build did not rebuild '
+            ~ not_built | join(', '), info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+
     {%- set folder = export_marts_folder() -%}
     {%- do export_marts_ensure_folder(folder) -%}
-    {%- for node in export_marts_models() -%}
+    {%- for node in marts -%}
         {%- set relation = adapter.get_relation(
             database=node.database, schema=node.schema, identifier=node.alias
         ) -%}
