@@ -17,6 +17,8 @@ import pyarrow as pa
 from bank_segments.segmentation import Scaler
 
 ID_COLUMN = "customer_id"
+#: File order of the customer; unique per valid customer and cheap to sort.
+ORDER_COLUMN = "source_row_number"
 
 
 def config_value(raw: Any, default: Any = None) -> Any:
@@ -64,11 +66,16 @@ def config_names(raw: Any, name: str, default: Sequence[str] = ()) -> tuple[str,
     return tuple(item.strip().lower() for item in value)
 
 
-def read_features(relation: Any, features: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Customer ids ``(n,)`` and feature values ``(n, d)`` float64, ordered by customer id.
+def read_features(
+    relation: Any, features: Sequence[str], *, with_ids: bool = False
+) -> tuple[pa.ChunkedArray | None, np.ndarray]:
+    """Customer ids (``(n,)`` Arrow strings, or None) and feature values ``(n, d)`` float64.
 
-    ``relation`` is a DuckDB relation over ``int_customer_features``. The sort makes row
-    order (and so every sample) independent of how DuckDB scanned the table.
+    ``relation`` is a DuckDB relation over ``int_customer_features``. Rows come in
+    ``source_row_number`` order (file order), so row order, and so every sample, does not
+    depend on how DuckDB scanned the table; an integer sort is far cheaper than sorting
+    string ids. Data crosses as Arrow; ids stay Arrow strings and are only read when
+    ``with_ids`` is set (Python string objects for millions of ids are slow).
     """
     available = {column.lower() for column in relation.columns}
     missing = [name for name in features if name not in available]
@@ -77,13 +84,18 @@ def read_features(relation: Any, features: Sequence[str]) -> tuple[np.ndarray, n
             f"segmentation features {missing} are not columns of int_customer_features "
             f"(available: {sorted(available)})"
         )
-    columns = ", ".join(f'cast("{name}" as double) as "{name}"' for name in features)
-    data = relation.project(f"{ID_COLUMN}, {columns}").order(ID_COLUMN).fetchnumpy()
-    ids = np.asarray(data[ID_COLUMN])
-    if len(ids) == 0:
+    columns = [f'cast("{name}" as double) as "{name}"' for name in features]
+    if with_ids:
+        columns.insert(0, ID_COLUMN)
+    result = relation.order(ORDER_COLUMN).project(", ".join(columns)).arrow()
+    table = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+    if table.num_rows == 0:
         raise ValueError("int_customer_features has no customers to segment")
-    values = np.column_stack([np.ma.filled(data[name], np.nan) for name in features])
-    return ids, values.astype(np.float64)
+    values = np.empty((table.num_rows, len(features)), dtype=np.float64)
+    for j, name in enumerate(features):
+        values[:, j] = table.column(name).to_numpy()  # nulls arrive as NaN
+    ids = table.column(ID_COLUMN) if with_ids else None
+    return ids, values
 
 
 def scaler_table(scaler: Scaler) -> pa.Table:

@@ -13,7 +13,7 @@ from bank_segments.segmentation import Projection, assign
 
 def model(dbt, session):
     scaler = scaler_from_relation(dbt.ref("segment_scaler"))
-    ids, values = read_features(dbt.ref("int_customer_features"), scaler.features)
+    ids, values = read_features(dbt.ref("int_customer_features"), scaler.features, with_ids=True)
     z_values = scaler.transform(values)
     centroids = centroids_from_relation(dbt.ref("segment_centroids"), scaler.features)
     assignment = assign(z_values, centroids)
@@ -30,7 +30,7 @@ def model(dbt, session):
     other = assignment.distance_to_nearest_other
     return pa.table(
         {
-            "customer_id": pa.array(ids, pa.string()),
+            "customer_id": ids,
             "cluster_id": pa.array(assignment.labels + 1, pa.int32()),
             "distance_to_centroid": pa.array(own, pa.float64()),
             "distance_to_nearest_other": pa.array(other, pa.float64()),
