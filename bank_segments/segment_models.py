@@ -73,9 +73,10 @@ def read_features(
 
     ``relation`` is a DuckDB relation over ``int_customer_features``. Rows come in
     ``source_row_number`` order (file order), so row order, and so every sample, does not
-    depend on how DuckDB scanned the table; an integer sort is far cheaper than sorting
-    string ids. Data crosses as Arrow; ids stay Arrow strings and are only read when
-    ``with_ids`` is set (Python string objects for millions of ids are slow).
+    depend on how DuckDB scanned the table. The table is stored in that order and DuckDB
+    keeps insertion order on scans, so the order is checked rather than sorted for; if the
+    check fails the rows are sorted here. Data crosses as Arrow; ids stay Arrow strings and
+    are only read when ``with_ids`` is set (Python strings for millions of ids are slow).
     """
     available = {column.lower() for column in relation.columns}
     missing = [name for name in features if name not in available]
@@ -84,13 +85,16 @@ def read_features(
             f"segmentation features {missing} are not columns of int_customer_features "
             f"(available: {sorted(available)})"
         )
-    columns = [f'cast("{name}" as double) as "{name}"' for name in features]
+    columns = [ORDER_COLUMN, *(f'cast("{name}" as double) as "{name}"' for name in features)]
     if with_ids:
         columns.insert(0, ID_COLUMN)
-    result = relation.order(ORDER_COLUMN).project(", ".join(columns)).arrow()
+    result = relation.project(", ".join(columns)).arrow()
     table = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
     if table.num_rows == 0:
         raise ValueError("int_customer_features has no customers to segment")
+    order = table.column(ORDER_COLUMN).to_numpy()
+    if not np.all(order[1:] > order[:-1]):
+        table = table.take(pa.array(np.argsort(order, kind="stable")))
     values = np.empty((table.num_rows, len(features)), dtype=np.float64)
     for j, name in enumerate(features):
         values[:, j] = table.column(name).to_numpy()  # nulls arrive as NaN

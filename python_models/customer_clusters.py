@@ -14,7 +14,7 @@ from bank_segments.segmentation import Projection, assign
 def model(dbt, session):
     scaler = scaler_from_relation(dbt.ref("segment_scaler"))
     ids, values = read_features(dbt.ref("int_customer_features"), scaler.features, with_ids=True)
-    z_values = scaler.transform(values)
+    z_values = scaler.transform(values, out=values)
     centroids = centroids_from_relation(dbt.ref("segment_centroids"), scaler.features)
     assignment = assign(z_values, centroids)
 

@@ -19,7 +19,9 @@ def model(dbt, session):
     if len(chosen) != 1:
         raise ValueError(f"segment_k_selection must have one chosen K, found {len(chosen)}")
     initial, random_state = chosen[0]
-    final = fit_final(scaler.transform(values), np.array(initial), random_state=random_state)
+    final = fit_final(
+        scaler.transform(values, out=values), np.array(initial), random_state=random_state
+    )
     k, d = final.centroids.shape
     original = scaler.inverse_transform(final.centroids)
     return pa.table(

@@ -12,7 +12,7 @@ def model(dbt, session):
     random_state = config_int(dbt.config.get("random_state"), "random_state")
     n_init = config_int(dbt.config.get("n_init"), "n_init")
     selection = select_k(
-        scaler.transform(values),
+        scaler.transform(values, out=values),
         config_int(dbt.config.get("k_min"), "k_min"),
         config_int(dbt.config.get("k_max"), "k_max"),
         segment_count=config_int(dbt.config.get("segment_count"), "segment_count"),

@@ -10,7 +10,7 @@ from bank_segments.segmentation import fit_pca
 def model(dbt, session):
     scaler = scaler_from_relation(dbt.ref("segment_scaler"))
     _, values = read_features(dbt.ref("int_customer_features"), scaler.features)
-    projection = fit_pca(scaler.transform(values))
+    projection = fit_pca(scaler.transform(values, out=values))
     n_components, d = projection.components.shape
     return pa.table(
         {

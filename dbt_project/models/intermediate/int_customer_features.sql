@@ -82,4 +82,7 @@ final as (
 
 )
 
+-- Stored in file order: the Python models read rows in this order without a sort
+-- (they verify it and sort only if it does not hold).
 select * from final
+order by source_row_number

@@ -9,18 +9,33 @@ input_rows as (
 
 ),
 
+-- conflicting duplicates are not guessed at: every row of a repeated id is rejected.
+-- A grouped count joined back is several times faster than a window over 10M ids.
+repeated_ids as (
+
+    select
+        customer_id,
+        count(*) as id_occurrences
+
+    from input_rows
+    group by customer_id
+    having count(*) > 1
+
+),
+
 typed as (
 
     select
-        *,
+        input_rows.*,
         {%- for attribute in customer_attributes() %}
-            try_cast(trim({{ attribute }}) as double) as {{ attribute }}__number,
+            try_cast(trim(input_rows.{{ attribute }}) as double)
+                as {{ attribute }}__number,
         {%- endfor %}
-        -- conflicting duplicates are not guessed at: every row of a repeated id is
-        -- rejected
-        count(*) over (partition by customer_id) as id_occurrences
+        coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
 
     from input_rows
+    left join repeated_ids
+        on input_rows.customer_id = repeated_ids.customer_id
 
 ),
 
@@ -52,15 +67,27 @@ checked as (
                 {{ attribute }}__reason{% if not loop.last %},{% endif %}
             {%- endfor %}
         ),
-        list_filter(
-            [
-                customer_id__reason,
-                {%- for attribute in customer_attributes() %}
-                    {{ attribute }}__reason{% if not loop.last %},{% endif %}
-                {%- endfor %}
-            ],
-            lambda reason: reason is not null
-        ) as rejection_reasons
+        -- most rows are valid: build the reasons list only for rows with a reason
+        case
+            when
+                coalesce(
+                    customer_id__reason,
+                    {%- for attribute in customer_attributes() %}
+                        {{ attribute }}__reason{% if not loop.last %},{% endif %}
+                    {%- endfor %}
+                ) is null
+                then cast([] as varchar[])
+            else
+                list_filter(
+                    [
+                        customer_id__reason,
+                        {%- for attribute in customer_attributes() %}
+                            {{ attribute }}__reason{% if not loop.last %},{% endif %}
+                        {%- endfor %}
+                    ],
+                    lambda reason: reason is not null
+                )
+        end as rejection_reasons
 
     from reasons
 
