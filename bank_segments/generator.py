@@ -35,6 +35,27 @@ ATTRIBUTES: tuple[str, ...] = (
 
 ID_COLUMN = "CustomerID"
 
+#: The same attributes as the warehouse names them (snake_case), in the same order.
+WAREHOUSE_ATTRIBUTES: tuple[str, ...] = (
+    "age",
+    "income",
+    "credit_score",
+    "account_tenure",
+    "monthly_spending",
+    "transaction_frequency",
+    "avg_account_balance",
+    "num_products",
+    "app_usage_score",
+    "support_calls",
+)
+
+#: The default segmentation features: the ten attributes plus the two engineered ratios.
+DEFAULT_SEGMENT_FEATURES: tuple[str, ...] = (
+    *WAREHOUSE_ATTRIBUTES,
+    "spending_ratio",
+    "engagement_score",
+)
+
 
 @dataclass(frozen=True)
 class PlantedPersona:

@@ -12,20 +12,9 @@ import duckdb
 import numpy as np
 import pytest
 
+from bank_segments.generator import WAREHOUSE_ATTRIBUTES as ATTRIBUTES
 from tests.dbt_runner import DbtRun
 
-ATTRIBUTES = (
-    "age",
-    "income",
-    "credit_score",
-    "account_tenure",
-    "monthly_spending",
-    "transaction_frequency",
-    "avg_account_balance",
-    "num_products",
-    "app_usage_score",
-    "support_calls",
-)
 NUMERIC_FEATURES = (*ATTRIBUTES, "spending_ratio", "engagement_score", "clv_proxy")
 DATA_LAYER_FOLDERS = ("staging/", "intermediate/", "eda/")
 DATA_SEEDS = ("demo_customers", "feature_bands", "eda_finding_rules")

@@ -13,22 +13,8 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score
 from sklearn.preprocessing import StandardScaler
 
+from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as CLUSTER_FEATURES
 from tests.dbt_runner import DbtRun
-
-CLUSTER_FEATURES = (
-    "age",
-    "income",
-    "credit_score",
-    "account_tenure",
-    "monthly_spending",
-    "transaction_frequency",
-    "avg_account_balance",
-    "num_products",
-    "app_usage_score",
-    "support_calls",
-    "spending_ratio",
-    "engagement_score",
-)
 
 
 def _pearson_r(run: DbtRun, x: str, y: str) -> float:

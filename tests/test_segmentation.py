@@ -8,21 +8,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from bank_segments import segmentation as seg
 from bank_segments.generator import ATTRIBUTES, generate_customers
-
-FEATURES = (
-    "age",
-    "income",
-    "credit_score",
-    "account_tenure",
-    "monthly_spending",
-    "transaction_frequency",
-    "avg_account_balance",
-    "num_products",
-    "app_usage_score",
-    "support_calls",
-    "spending_ratio",
-    "engagement_score",
-)
+from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
 
 
 def feature_matrix(customers) -> np.ndarray:
