@@ -53,7 +53,9 @@
 
 {% macro select_customer_input() %}
     {#-
-        A select with one text column per attribute (canonical snake_case names),
+        A select with one column per attribute (canonical snake_case names) in the
+        file's own type: text for CSV and the seed, typed for Parquet (no round trip
+        through text for values that are already numbers),
         customer_id (from the file, or a surrogate from row order) and
         source_row_number (1-based position in the file).
     -#}
@@ -116,7 +118,7 @@
         cast(__source_row_number as bigint) as source_row_number,
         {%- for attribute in customer_attributes() %}
             {%- set source_column = by_key.get(normalize_column_name(attribute)) %}
-        cast({{ adapter.quote(source_column or attribute) }} as varchar) as {{ attribute }}
+        {{ adapter.quote(source_column or attribute) }} as {{ attribute }}
             {{- ',' if not loop.last }}
         {%- endfor %}
     from (
@@ -125,4 +127,34 @@
             {{ row_number }} as __source_row_number
         from {{ reader }}
     ) as customer_file
+{% endmacro %}
+
+
+{% macro customer_input_text_columns() %}
+    {#-
+        The attributes that stg_customers__input holds as text (all of them for CSV and
+        the seed; those stored as strings in a Parquet file). Until that view exists
+        (parsing, linting), every attribute is assumed to be text.
+    -#}
+    {%- set text_columns = [] -%}
+    {%- set columns = [] -%}
+    {%- if execute -%}
+        {%- set relation = adapter.get_relation(
+            database=this.database,
+            schema=this.schema,
+            identifier=ref('stg_customers__input').identifier,
+        ) -%}
+        {%- if relation is not none -%}
+            {%- set columns = adapter.get_columns_in_relation(relation) -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- for column in columns -%}
+        {%- if column.is_string() -%}
+            {%- do text_columns.append(column.name | lower) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if not columns -%}
+        {%- set text_columns = customer_attributes() -%}
+    {%- endif -%}
+    {{ return(text_columns) }}
 {% endmacro %}

@@ -35,15 +35,20 @@
 {% endmacro %}
 
 
-{% macro rule_violation(attribute, rule) %}
+{% macro rule_violation(attribute, rule, is_text=true) %}
     {#-
         A SQL case expression: null when `attribute` passes, else the reason text.
-        Expects `<attribute>` (raw text) and `<attribute>__number` (double or null).
+        Expects `<attribute>` (raw value: text, or a number from a typed file) and
+        `<attribute>__number` (double or null).
     -#}
     {%- set number = attribute ~ '__number' -%}
     {%- set lower_op = '<=' if rule.get('min_exclusive') else '<' -%}
     case
+        {%- if is_text %}
         when nullif(trim({{ attribute }}), '') is null
+        {%- else %}
+        when {{ attribute }} is null
+        {%- endif %}
             then '{{ attribute }}: missing'
         when {{ number }} is null or not isfinite({{ number }})
             then '{{ attribute }}: not a number'

@@ -1,5 +1,6 @@
 -- Every input row, typed, with the list of rules it breaks (empty when valid).
 {%- set rules = customer_validation_rules() %}
+{%- set text_columns = customer_input_text_columns() %}
 
 with
 
@@ -28,8 +29,13 @@ typed as (
     select
         input_rows.*,
         {%- for attribute in customer_attributes() %}
-            try_cast(trim(input_rows.{{ attribute }}) as double)
-                as {{ attribute }}__number,
+            {#- text is trimmed; a typed Parquet column is cast directly #}
+            {%- if attribute in text_columns %}
+                {%- set raw_value = 'trim(input_rows.' ~ attribute ~ ')' %}
+            {%- else %}
+                {%- set raw_value = 'input_rows.' ~ attribute %}
+            {%- endif %}
+            try_cast({{ raw_value }} as double) as {{ attribute }}__number,
         {%- endfor %}
         coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
 
@@ -45,7 +51,7 @@ reasons as (
     select
         *,
         {%- for attribute in customer_attributes() %}
-            {{ rule_violation(attribute, rules[attribute]) }}
+            {{ rule_violation(attribute, rules[attribute], attribute in text_columns) }}
                 as {{ attribute }}__reason,
         {%- endfor %}
         case

@@ -22,7 +22,8 @@ final as (
 
         -- the raw values as read
         {%- for attribute in customer_attributes() %}
-            {{ attribute }} as raw_{{ attribute }}{% if not loop.last %},{% endif %}
+            cast({{ attribute }} as varchar) as raw_{{ attribute }}
+            {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
     from checked
