@@ -19,18 +19,8 @@ import json
 import time
 from pathlib import Path
 
-ATTRIBUTES = (
-    "Age",
-    "Income",
-    "CreditScore",
-    "AccountTenure",
-    "MonthlySpending",
-    "TransactionFrequency",
-    "AvgAccountBalance",
-    "NumProducts",
-    "AppUsageScore",
-    "SupportCalls",
-)
+from bank_segments.generator import ATTRIBUTES
+
 K_RANGE = range(2, 9)
 
 

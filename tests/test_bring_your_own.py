@@ -260,6 +260,17 @@ def test_too_many_bad_rows_fail_the_build_on_the_share_limit(tmp_path: Path) -> 
     assert [row_number for (row_number,) in quarantined] == [p + 1 for p in bad_rows]
 
 
+def _build_input_model(tmp_path: Path, path: Path) -> DbtRun:
+    """Build only the input model, where an unusable file must stop the build."""
+    return run_dbt(
+        tmp_path / "build",
+        "build",
+        "--select",
+        "stg_customers__input",
+        dbt_vars={"customers_path": str(path)},
+    )
+
+
 def test_missing_required_column_fails_naming_the_column(tmp_path: Path) -> None:
     rows = _text_rows(generate_customers(20, seed=5).customers)
     path = tmp_path / "no_credit_score.csv"
@@ -268,13 +279,7 @@ def test_missing_required_column_fails_naming_the_column(tmp_path: Path) -> None
         "\n".join([",".join(columns)] + [",".join(r[c] for c in columns) for r in rows])
     )
 
-    run = run_dbt(
-        tmp_path / "build",
-        "build",
-        "--select",
-        "stg_customers__input",
-        dbt_vars={"customers_path": str(path)},
-    )
+    run = _build_input_model(tmp_path, path)
 
     assert run.returncode != 0
     assert f"customers_path '{path}' is missing required column(s): credit_score" in run.output
@@ -285,13 +290,7 @@ def test_missing_required_column_fails_naming_the_column(tmp_path: Path) -> None
 def test_nonexistent_path_fails_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "customers.csv"
 
-    run = run_dbt(
-        tmp_path / "build",
-        "build",
-        "--select",
-        "stg_customers__input",
-        dbt_vars={"customers_path": str(path)},
-    )
+    run = _build_input_model(tmp_path, path)
 
     assert run.returncode != 0
     assert f"customers_path '{path}' does not exist or is not readable" in run.output
