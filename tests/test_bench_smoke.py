@@ -13,7 +13,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_harness_runs_at_1500_rows_and_writes_its_report(tmp_path: Path) -> None:
+def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> None:
     out = tmp_path / "BENCHMARKS.md"
     results = tmp_path / "results.json"
     completed = subprocess.run(
@@ -22,9 +22,10 @@ def test_harness_runs_at_1500_rows_and_writes_its_report(tmp_path: Path) -> None
             str(REPO / "bench" / "run.py"),
             "--sizes",
             "1500",
+            "--skip-seed-build",
             "--out",
             str(out),
-            "--json",
+            "--results",
             str(results),
             "--work-dir",
             str(tmp_path / "work"),
@@ -36,33 +37,31 @@ def test_harness_runs_at_1500_rows_and_writes_its_report(tmp_path: Path) -> None
     )
     assert completed.returncode == 0, completed.stdout + completed.stderr
 
-    markdown = out.read_text()
-    assert "## How to run" in markdown
-    assert "| rows | dbt build wall time | dbt build peak memory |" in markdown
-    assert "| 1,500 |" in markdown
-    assert "### Targets" in markdown
-    assert "default build on the 1,500-row seed" in markdown
-
     payload = json.loads(results.read_text())
     (size,) = payload["sizes"]
     assert size["rows"] == 1500
-    for build in (payload["seed_build"], size["build"]):
-        assert build["measurement"]["returncode"] == 0, build["measurement"]["log_path"]
-        assert build["measurement"]["peak_rss_bytes"] > 0
-        # Node timings come from run_results.json: every node has an id, a status, a time.
-        nodes = build["nodes"]
-        assert nodes, "no node timings parsed from run_results.json"
-        assert all(node["unique_id"].count(".") >= 2 for node in nodes)
-        assert all(node["execution_time"] >= 0 for node in nodes)
-        assert {"success", "pass"} & {node["status"] for node in nodes}
-    # The per-node profile in the markdown lists parsed nodes by unique_id.
-    assert "### Per-node profile" in markdown
-    slowest = max(size["build"]["nodes"], key=lambda node: node["execution_time"])
-    assert f"`{slowest['unique_id']}`" in markdown
+    for name in ("fit_build", "scoring_build"):
+        build = size[name]
+        assert build["ok"], build["log"]
+        assert build["peak_rss_bytes"] > 0
+        # Node timings come from run_results.json: ids, statuses and times.
+        assert build["node_count"] > 0 and not build["failed"]
+        assert all(node["unique_id"].count(".") >= 2 for node in build["slowest_nodes"])
+        assert build["summary"]["k"] == 4
+    for name in ("sklearn",):
+        assert size["peers"][name]["ok"], size["peers"][name]["log"]
+        assert size["peers"][name]["result"]["rows"] == 1500
+        assert 2 <= size["peers"][name]["result"]["k"] <= 8
+    assert size["floor"]["result"]["rows"] == 1500
+    assert sum(size["floor"]["result"]["customers_per_cluster"]) == 1500
 
-    # Both references ran in their own process and reported a result.
-    for name in ("baseline", "floor"):
-        reference = size[name]
-        assert reference["measurement"]["returncode"] == 0, reference["measurement"]["log_path"]
-        assert reference["result"]["rows"] == 1500
-    assert 2 <= size["baseline"]["result"]["k"] <= 8
+    # The markdown is rendered from the results file alone, and says what it measured.
+    markdown = out.read_text()
+    again = tmp_path / "again.md"
+    render = [sys.executable, str(REPO / "bench" / "render.py"), "--results", str(results)]
+    subprocess.run([*render, "--out", str(again)], cwd=REPO, check=True)
+    assert again.read_text() == markdown
+    assert "## Targets" in markdown
+    assert "| 1,500 |" in markdown
+    slowest = size["scoring_build"]["slowest_nodes"][0]["unique_id"]
+    assert f"`{slowest}`" in markdown

@@ -1,0 +1,222 @@
+"""Measuring one child process, one dbt build or one peer script, as plain data.
+
+Every function returns a JSON-ready ``dict`` (the harness stores them as they are in
+``bench/results.json``) and never raises on a failed or killed child: a failure is a
+result too.
+
+Peak memory is ``ru_maxrss`` of the rusage that ``os.wait4`` returns for that one child
+(it includes the child's own waited-for descendants, nothing else), so each number
+belongs to exactly one build or one peer run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+BENCH = Path(__file__).resolve().parent
+RANDOM_STATE = 42
+#: Nodes kept per build in the results file (the slowest first).
+TOP_NODES = 15
+SUMMARY_TABLE = "segment_model_summary"
+
+
+def rel(path: str | Path) -> str:
+    """``path`` relative to the repo when inside it (for logs named in the results)."""
+    path = Path(path)
+    try:
+        return str(path.resolve().relative_to(REPO))
+    except ValueError:
+        return str(path)
+
+
+def measure(
+    command: list[str],
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    cap_seconds: float | None = None,
+) -> dict[str, Any]:
+    """Run ``command`` from the repo root, output to ``log_path``; wall time and peak RSS.
+
+    The child gets its own session so that, at ``cap_seconds``, the whole group it
+    started (and nothing else) is killed.
+    """
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    timed_out = threading.Event()
+    with log_path.open("wb") as log:
+        log.write(("$ " + " ".join(command) + "\n").encode())
+        log.flush()
+        start = time.perf_counter()
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+        def kill() -> None:
+            timed_out.set()
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+        timer = threading.Timer(cap_seconds, kill) if cap_seconds else None
+        if timer:
+            timer.start()
+        try:
+            _, status, usage = os.wait4(process.pid, 0)
+        finally:
+            if timer:
+                timer.cancel()
+        wall = time.perf_counter() - start
+    returncode = os.waitstatus_to_exitcode(status)
+    process.returncode = returncode  # reaped by wait4; keep Popen from waiting again
+    # ru_maxrss is KiB on Linux, bytes on macOS.
+    peak = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    return {
+        "wall_seconds": round(wall, 3),
+        "peak_rss_bytes": int(peak),
+        "returncode": returncode,
+        "timed_out": timed_out.is_set(),
+        "ok": returncode == 0 and not timed_out.is_set(),
+        "log": rel(log_path),
+    }
+
+
+def run_results(path: Path) -> dict[str, Any]:
+    """dbt's execution phase, node count and the slowest nodes from ``run_results.json``."""
+    try:
+        payload = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError):
+        return {"dbt_elapsed_seconds": None, "node_count": 0, "slowest_nodes": [], "failed": []}
+    nodes = [
+        {
+            "unique_id": str(item.get("unique_id", "?")),
+            "status": str(item.get("status", "?")),
+            "execution_time": round(float(item.get("execution_time") or 0.0), 3),
+        }
+        for item in payload.get("results", [])
+    ]
+    ranked = sorted(nodes, key=lambda node: node["execution_time"], reverse=True)
+    elapsed = payload.get("elapsed_time")
+    return {
+        "dbt_elapsed_seconds": None if elapsed is None else round(float(elapsed), 3),
+        "node_count": len(nodes),
+        "node_seconds_total": round(sum(node["execution_time"] for node in nodes), 3),
+        "slowest_nodes": ranked[:TOP_NODES],
+        "failed": [
+            node["unique_id"]
+            for node in nodes
+            if node["status"] not in ("success", "pass", "warn", "no-op")
+        ],
+    }
+
+
+def model_summary(db_path: Path) -> dict[str, Any]:
+    """K, silhouette and (when the registry exists) model version from the summary table.
+
+    Reads the published ``main`` relation when it exists, else any schema's; a note
+    instead of numbers when the warehouse holds no summary.
+    """
+    if not db_path.exists():
+        return {"note": "no warehouse file"}
+    try:
+        import duckdb
+
+        with duckdb.connect(str(db_path), read_only=True) as con:
+            found = con.execute(
+                "select table_schema from information_schema.tables "
+                "where lower(table_name) = ? order by table_schema = 'main' desc, table_schema",
+                [SUMMARY_TABLE],
+            ).fetchall()
+            if not found:
+                return {"note": f"{SUMMARY_TABLE} not built"}
+            relation = f'"{found[0][0]}"."{SUMMARY_TABLE}"'
+            row = con.sql(f"select * from {relation} limit 1").to_arrow_table().to_pylist()
+    except Exception as error:  # a half-built warehouse must not stop the benchmark
+        return {"note": f"could not read {SUMMARY_TABLE}: {type(error).__name__}"}
+    if not row:
+        return {"note": f"{SUMMARY_TABLE} is empty"}
+    values = row[0]
+    keep = ("k", "silhouette", "structure_verdict", "model_version", "build_action", "customers")
+    return {key: values[key] for key in keep if key in values}
+
+
+def dbt_executable() -> str:
+    candidate = Path(sys.executable).parent / "dbt"
+    return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
+
+
+def dbt_build(
+    label: str,
+    run_dir: Path,
+    *,
+    customers: Path | None,
+    fresh: bool,
+    cap_seconds: float | None,
+    extra_env: dict[str, str] | None = None,
+    target: str | None = None,
+) -> dict[str, Any]:
+    """``dbt build`` into the warehouse under ``run_dir`` (a fresh one when ``fresh``).
+
+    A fresh build removes the warehouse, the target and log folders first, so dbt also
+    parses from scratch, as on a new clone. A repeated build keeps them all: it is the
+    next month's run on the same warehouse.
+    """
+    run_dir.mkdir(parents=True, exist_ok=True)
+    db_path = run_dir / "warehouse.duckdb"
+    if fresh:
+        shutil.rmtree(run_dir / "target", ignore_errors=True)
+        shutil.rmtree(run_dir / "logs", ignore_errors=True)
+        shutil.rmtree(run_dir / "exports", ignore_errors=True)
+        for stale in (db_path, db_path.with_suffix(".duckdb.wal")):
+            stale.unlink(missing_ok=True)
+    command = [dbt_executable(), "build", "--profiles-dir", str(REPO), "--project-dir", str(REPO)]
+    command += ["--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs")]
+    if target:
+        command += ["--target", target]
+    if customers is not None:
+        command += ["--vars", json.dumps({"customers_path": str(customers)})]
+    env = {
+        **os.environ,
+        "BANK_SEGMENTS_DB": str(db_path),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        **(extra_env or {}),
+    }
+    slug = label.replace(" ", "_")
+    print(f"[bench] {label}: dbt build ...", flush=True)
+    result = {"label": label, **measure(command, run_dir / f"{slug}.log", env, cap_seconds)}
+    result.update(run_results(run_dir / "target" / "run_results.json"))
+    result["summary"] = model_summary(db_path)
+    result["warehouse_bytes"] = db_path.stat().st_size if db_path.exists() else None
+    print(f"[bench] {label}: {result['wall_seconds']:.1f} s ok={result['ok']}", flush=True)
+    return result
+
+
+def peer(
+    name: str,
+    script: str,
+    arguments: list[str],
+    run_dir: Path,
+    cap_seconds: float | None,
+) -> dict[str, Any]:
+    """Run one peer script (``bench/peers/<script>``) in its own process."""
+    result_path = run_dir / f"{name}.json"
+    result_path.unlink(missing_ok=True)
+    command = [sys.executable, str(BENCH / "peers" / script), *arguments]
+    command += ["--result", str(result_path), "--random-state", str(RANDOM_STATE)]
+    print(f"[bench] {run_dir.name}: {name} ...", flush=True)
+    result = {"name": name, **measure(command, run_dir / f"{name}.log", None, cap_seconds)}
+    if result["ok"] and result_path.exists():
+        result["result"] = json.loads(result_path.read_text())
+    else:
+        result["ok"] = False
+    print(f"[bench] {run_dir.name}: {name}: {result['wall_seconds']:.1f} s", flush=True)
+    return result
