@@ -61,8 +61,8 @@
     -#}
     {%- set encoding = bank_var('csv_encoding') -%}
     {%- if encoding is none -%}
-        {#- Latin-1 decodes any byte, so this read never fails. -#}
-        {%- set raw = customer_file_lines(path, 'latin-1', 100000) -%}
+        {#- Latin-1 decodes any byte, so these reads never fail. -#}
+        {%- set raw = customer_file_lines(path, 'latin-1', 1) -%}
         {%- if raw | length == 0 -%}
             {{ exceptions.raise_compiler_error(
                 "customers_path '" ~ path ~ "' is empty: it needs a header line and one row"
@@ -71,8 +71,17 @@
         {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff'] or '\x00' in raw[0] -%}
             {%- set encoding = 'utf-16' -%}
         {%- else -%}
+            {#- Lines of the first 100,000 with bytes above 127: valid UTF-8 or not? -#}
+            {%- set sql -%}
+                select line from (
+                    select line from {{ bank_read_lines(sql_text(path), "'latin-1'") }}
+                    limit 100000
+                ) as head
+                where regexp_matches(line, '[\x{80}-\x{ff}]')
+                limit 50
+            {%- endset -%}
             {%- set encoding = 'utf-8' -%}
-            {%- for line in raw if encoding == 'utf-8' and modules.re.search('[\x80-\xff]', line) -%}
+            {%- for line in run_query(sql).columns[0].values() -%}
                 {%- if '\ufffd' in line.encode('latin-1').decode('utf-8', 'replace') -%}
                     {%- set encoding = 'latin-1' -%}
                 {%- endif -%}

@@ -59,15 +59,15 @@
         {{ return(
             "case when regexp_full_match(" ~ expression
             ~ ", '[+-]?[0-9]{1,3}([. ][0-9]{3})+(,[0-9]*)?') then "
-            ~ dbt.safe_cast("replace(" ~ thousands ~ ", ',', '.')", api.Column.translate_type('double'))
-            ~ " else " ~ dbt.safe_cast("replace(" ~ expression ~ ", ',', '.')", api.Column.translate_type('double'))
+            ~ bank_try_cast("replace(" ~ thousands ~ ", ',', '.')", 'double')
+            ~ " else " ~ bank_try_cast("replace(" ~ expression ~ ", ',', '.')", 'double')
             ~ " end") }}
     {%- else -%}
         {{ return(
             "case when " ~ expression ~ " like '%,%' and regexp_full_match(" ~ expression
             ~ ", '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?') then "
-            ~ dbt.safe_cast("replace(" ~ expression ~ ", ',', '')", api.Column.translate_type('double'))
-            ~ " else " ~ dbt.safe_cast(expression, api.Column.translate_type('double'))
+            ~ bank_try_cast("replace(" ~ expression ~ ", ',', '')", 'double')
+            ~ " else " ~ bank_try_cast(expression, 'double')
             ~ " end") }}
     {%- endif -%}
 {% endmacro %}
@@ -98,4 +98,15 @@
 
 {% macro spark__bank_explode(list_column, alias) %}
     {{ return('lateral view explode(' ~ list_column ~ ') exploded as ' ~ alias) }}
+{% endmacro %}
+
+
+{% macro bank_try_cast(expression, type) %}
+    {#- `expression` as `type`, or null when it does not convert (never an error). -#}
+    {{ return(adapter.dispatch('bank_try_cast', 'bank_segments')(expression, type)) }}
+{% endmacro %}
+
+{% macro default__bank_try_cast(expression, type) %}
+    {#- DuckDB and Spark (3.2+) both have try_cast; dbt.safe_cast is a plain cast on DuckDB. -#}
+    {{ return('try_cast(' ~ expression ~ ' as ' ~ type ~ ')') }}
 {% endmacro %}

@@ -11,7 +11,8 @@
 
     Kinds: share (a number from 0 to 1), number (min/max, `integer` for whole
     numbers), path (text), choice (one of `values`), date (YYYY-MM-DD), bounds (a
-    mapping attribute -> [low, high]), names (a list of column names).
+    mapping attribute -> [low, high]), names (a list of column names), texts (a list
+    of plain names).
     `null: true` allows an unset value (the documented default applies).
     To add a var: one line here, plus its declaration in dbt_project.yml.
 -#}
@@ -44,6 +45,8 @@
                                    'example': '20000'},
         'segment_features': {'kind': 'names', 'null': true, 'example': "['age', 'income']"},
         'log1p_features': {'kind': 'names', 'null': true, 'example': "['income']"},
+        'elevated_credit_risk_bands': {'kind': 'texts', 'null': true,
+                                       'example': "['Poor', 'Fair']"},
     }) }}
 {% endmacro %}
 
@@ -111,6 +114,15 @@
         {%- for item in value -%}
             {%- if item is not string or not modules.re.match('^[a-z_][a-z0-9_]*$', item) -%}
                 {{ return('holds ' ~ (item | tojson) ~ ', not a snake_case column name') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- elif kind == 'texts' -%}
+        {%- if value is string or value is not iterable or value is mapping -%}
+            {{ return('is not a list of names') }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item is not string or item | trim == '' or "'" in item -%}
+                {{ return('holds ' ~ (item | tojson) ~ ', not a plain name') }}
             {%- endif -%}
         {%- endfor -%}
     {%- endif -%}

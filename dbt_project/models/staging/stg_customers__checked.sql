@@ -37,11 +37,11 @@ typed as (
             {%- if attribute in text_columns %}
                 {{ bank_parse_number('trim(input_rows.' ~ attribute ~ ')', decimal) }}
             {%- else %}
-                {{ dbt.safe_cast('input_rows.' ~ attribute, api.Column.translate_type('double')) }}
+                {{ bank_try_cast('input_rows.' ~ attribute, 'double') }}
             {%- endif %} as {{ attribute }}__number,
         {%- endfor %}
         cast(
-            {{ dbt.safe_cast('trim(input_rows.as_of_date)', api.Column.translate_type('timestamp')) }}
+            {{ bank_try_cast('trim(input_rows.as_of_date)', 'timestamp') }}
             as date
         ) as as_of_date__parsed,
         coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
