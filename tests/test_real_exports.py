@@ -335,9 +335,17 @@ def test_bad_vars_stop_the_build_before_anything_runs(
     )
 
 
-def test_other_vars_are_checked_too(tmp_path: Path) -> None:
-    run = run_dbt(tmp_path, "build", dbt_vars={"csv_delimiter": ":", "as_of_date": "31/01/2026"})
-    assert 'var csv_delimiter = ":" is not one of' in _one_line_error(run)
+@pytest.mark.parametrize(
+    ("dbt_vars", "problem"),
+    [
+        ({"csv_delimiter": ":"}, 'var csv_delimiter = ":" is not one of'),
+        ({"as_of_date": "31/01/2026"}, 'var as_of_date = "31/01/2026" is not a date'),
+        ({"plausibility_bounds": {"income": [5, 1]}}, "a low bound above its high bound"),
+    ],
+)
+def test_other_vars_are_checked_too(tmp_path: Path, dbt_vars: dict, problem: str) -> None:
+    run = run_dbt(tmp_path, "build", dbt_vars=dbt_vars)
+    assert problem in _one_line_error(run)
 
 
 def test_absurd_finite_values_are_quarantined_as_implausible(tmp_path: Path) -> None:

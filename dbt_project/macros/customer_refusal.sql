@@ -51,7 +51,11 @@
 
 
 {% macro refuse_file_when_rejected_share_exceeds(checked, summary, max_share) %}
-    {#- Stop the build with the explained refusal when the rejected share is too high. -#}
+    {#- Stop the build with the explained refusal when the rejected share is too high.
+        Does nothing until the tables exist (compiling, linting). -#}
+    {%- if load_relation(checked) is none or load_relation(summary) is none -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set counts = run_query(
         'select count(*) from ' ~ checked ~ ' where len(rejection_reasons) > 0'
         ~ ' union all select count(*) from ' ~ checked) -%}
@@ -86,6 +90,9 @@
 
 {% macro refuse_too_few_customers(customers, needed) %}
     {#- Stop the build in one line when too few valid customers remain to segment. -#}
+    {%- if load_relation(customers) is none -%}
+        {{ return('') }}
+    {%- endif -%}
     {%- set valid = run_query('select count(*) from ' ~ customers).columns[0].values()[0]
         | int -%}
     {%- if valid < needed -%}

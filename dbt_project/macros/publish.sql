@@ -97,12 +97,21 @@
     {%- set kept = api.Relation.create(
         database=node.database, schema=node.schema, identifier=node.alias ~ '__published') -%}
     {%- set main = published_relation(node) -%}
+    {#- A warehouse built before publishing existed has tables in main: replace them. -#}
+    {%- set existing = adapter.get_relation(
+        database=main.database, schema=main.schema, identifier=main.identifier) -%}
+    {%- set clear = [] -%}
+    {%- if existing is not none and existing.is_table and node.resource_type != 'seed' -%}
+        {%- do clear.append('drop table ' ~ main) -%}
+    {%- elif existing is not none and existing.is_view and node.resource_type == 'seed' -%}
+        {%- do clear.append('drop view ' ~ main) -%}
+    {%- endif -%}
     {%- if node.resource_type == 'seed' -%}
-        {{ return(['create or replace table ' ~ main ~ ' as select * from ' ~ work]) }}
+        {{ return(clear + ['create or replace table ' ~ main ~ ' as select * from ' ~ work]) }}
     {%- elif node.config.materialized == 'incremental' -%}
-        {{ return(['create or replace view ' ~ main ~ ' as select * from ' ~ work]) }}
+        {{ return(clear + ['create or replace view ' ~ main ~ ' as select * from ' ~ work]) }}
     {%- else -%}
-        {{ return([
+        {{ return(clear + [
             'drop table if exists ' ~ kept,
             'alter table ' ~ work ~ ' rename to ' ~ adapter.quote(kept.identifier),
             'create view ' ~ work ~ ' as select * from ' ~ kept,

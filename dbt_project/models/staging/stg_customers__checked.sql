@@ -3,7 +3,9 @@
 {%- set text_columns = customer_input_text_columns() %}
 {%- set decimal = customer_decimal_separator() %}
 {#- the as-of date of rows without one: var as_of_date, else the build's date #}
-{%- set default_as_of_date = bank_var('as_of_date') or run_started_at.strftime('%Y-%m-%d') %}
+{%- set default_as_of_date = (
+    bank_var('as_of_date') or run_started_at.strftime('%Y-%m-%d')
+) %}
 
 with
 
