@@ -155,14 +155,18 @@ def build_parser() -> argparse.ArgumentParser:
         "temporary Parquet files an interrupted export left behind; a warehouse locked by "
         "another process is reported in one line instead of a traceback.",
     )
-    build.add_argument("dbt_args", nargs=argparse.REMAINDER, help="arguments passed to dbt")
-    build.set_defaults(handler=_cmd_build)
+    # every argument after `build` goes to dbt (collected by main)
+    build.set_defaults(handler=_cmd_build, dbt_args=[])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "build":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "build":
+        args.dbt_args = extra
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError, PermissionError) as error:

@@ -151,7 +151,9 @@ def test_forced_model_failure_leaves_exports_byte_identical(
     )
     assert run.returncode != 0, run.output[-4000:]
     statuses = {r["unique_id"]: r["status"] for r in run.results()}
-    assert statuses["model.bank_segments.customer_segments"] == "error"
+    # (its unit test, which reads the missing input's columns, may stop it first)
+    assert statuses["model.bank_segments.customer_segments"] in ("error", "skipped")
+    assert "error" in statuses.values()
     assert _fingerprint(exports) == before
 
 

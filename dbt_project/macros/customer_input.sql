@@ -80,12 +80,14 @@
                 where regexp_matches(line, '[\x{80}-\x{ff}]')
                 limit 50
             {%- endset -%}
-            {%- set encoding = 'utf-8' -%}
+            {#- a namespace: a plain set inside a loop does not outlive the loop -#}
+            {%- set detected = namespace(encoding='utf-8') -%}
             {%- for line in run_query(sql).columns[0].values() -%}
                 {%- if '\ufffd' in line.encode('latin-1').decode('utf-8', 'replace') -%}
-                    {%- set encoding = 'latin-1' -%}
+                    {%- set detected.encoding = 'latin-1' -%}
                 {%- endif -%}
             {%- endfor -%}
+            {%- set encoding = detected.encoding -%}
         {%- endif -%}
     {%- endif -%}
 
