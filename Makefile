@@ -16,7 +16,7 @@ install: $(STAMP)
 
 ## build: the main job -- every model, seed and test in the warehouse, then the report
 build: $(STAMP)
-	$(BIN)/dbt build
+	$(BIN)/bank-segments build
 	$(BIN)/bank-segments report
 
 ## lint: ruff on Python, sqlfluff on SQL

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from bank_segments.generator import generate_customers, write_table
 
@@ -20,11 +23,92 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from bank_segments.report import build_report  # matplotlib loads only when needed
+    from bank_segments.report import build_report, load_report_data
 
-    out = build_report(args.db, args.out)
-    print(f"wrote the segmentation report to {out}")
+    data = load_report_data(args.db)  # matplotlib loads only when needed
+    out = build_report(args.db, args.out, data=data)
+    meta = data.meta
+    print(f"wrote the segmentation report to {out} (build {meta['invocation_id']})")
+    if meta.get("later_failed"):
+        latest = meta["later_failed"][0]
+        print(
+            f"bank-segments report: warning: it shows the last green build "
+            f"{meta['invocation_id']}; the later build {latest['invocation_id']} "
+            f"(finished {latest['finished_at']}) failed and published nothing",
+            file=sys.stderr,
+        )
     return 0
+
+
+#: Marts exported as Parquet; a killed export leaves ``tmp_<mart>.parquet`` behind.
+EXPORTED_MARTS = (
+    "customer_segments",
+    "segment_profiles",
+    "segment_risk_distribution",
+    "segment_strategies",
+)
+LOCK_MESSAGE = "Could not set lock on file"
+
+
+def _dbt_vars(dbt_args: Sequence[str]) -> dict:
+    """The --vars mapping among dbt arguments (YAML or JSON), or {}."""
+    import yaml
+
+    for index, arg in enumerate(dbt_args):
+        if arg == "--vars" and index + 1 < len(dbt_args):
+            loaded = yaml.safe_load(dbt_args[index + 1])
+            return loaded if isinstance(loaded, dict) else {}
+    return {}
+
+
+def exports_folder(db_path: str, dbt_args: Sequence[str]) -> Path:
+    """Where the build exports: var exports_path, else `exports/` next to the warehouse."""
+    configured = _dbt_vars(dbt_args).get("exports_path")
+    if isinstance(configured, str) and configured.strip():
+        return Path(configured.strip())
+    return Path(db_path).parent / "exports"
+
+
+def remove_stale_export_files(folder: Path) -> list[Path]:
+    """Delete ``tmp_<mart>.parquet`` files a killed export left (DuckDB's temporary names)."""
+    removed = []
+    for mart in EXPORTED_MARTS:
+        stale = folder / f"tmp_{mart}.parquet"
+        if stale.is_file():
+            stale.unlink()
+            removed.append(stale)
+    return removed
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    """`dbt build` with housekeeping first and one-line errors for a locked warehouse."""
+    db_path = os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb")
+    for stale in remove_stale_export_files(exports_folder(db_path, args.dbt_args)):
+        print(f"bank-segments build: removed {stale}, left by an interrupted export")
+    dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
+    process = subprocess.Popen(
+        [dbt, "build", *args.dbt_args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    locked = None
+    assert process.stdout is not None
+    for line in process.stdout:
+        if LOCK_MESSAGE in line and locked is None:
+            locked = line.strip().split("IO Error: ", 1)[-1]
+        if locked is None:
+            sys.stdout.write(line)
+    returncode = process.wait()
+    if locked is not None:
+        print(
+            f"bank-segments build: error: the warehouse {db_path} is in use by another "
+            f"process (another build, or an open connection); wait for it or close it. "
+            f"DuckDB said: {locked.split(' See also')[0]}",
+            file=sys.stderr,
+        )
+        return 2
+    return returncode
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -63,12 +147,26 @@ def build_parser() -> argparse.ArgumentParser:
         "--out", default="reports/segments.html", help="output file (default reports/segments.html)"
     )
     report.set_defaults(handler=_cmd_report)
+
+    build = commands.add_parser(
+        "build",
+        help="run `dbt build` (any dbt arguments follow), with housekeeping and clear errors",
+        description="Run `dbt build` with the given dbt arguments. First removes the "
+        "temporary Parquet files an interrupted export left behind; a warehouse locked by "
+        "another process is reported in one line instead of a traceback.",
+    )
+    # every argument after `build` goes to dbt (collected by main)
+    build.set_defaults(handler=_cmd_build, dbt_args=[])
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "build":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.command == "build":
+        args.dbt_args = extra
     try:
         return args.handler(args)
     except (ValueError, FileNotFoundError, PermissionError) as error:

@@ -1,26 +1,35 @@
 -- The build stops when more than var('max_rejected_share') of the input is quarantined:
--- at that point the file, not a few rows, needs fixing. error() makes dbt print the
--- counts and the limit instead of a bare "got 1 result".
-{%- set max_share = var('max_rejected_share', 0.05) %}
+-- at that point the file, not a few rows, needs fixing. The quarantine and its
+-- per-reason summary are built first (this test reads both), so the refusal can point
+-- at them; the error itself names the top three reasons with their counts and, when
+-- most rows fail the same way, the likely cause (refused_file_message()).
+{%- set max_share = bank_var('max_rejected_share') %}
+{%- set summary = ref('stg_customers__rejected_summary') %}
+{%- if execute %}
+    {%- do refuse_file_when_rejected_share_exceeds(
+        ref('stg_customers__checked'), summary, max_share
+    ) %}
+{%- endif %}
 
 with
 
 checked as (
 
-    -- one row per input row (assert_customer_rows_accounted_for keeps that honest);
-    -- a table, so the input file is not scanned again
     select * from {{ ref('stg_customers__checked') }}
+
+),
+
+rejected as (
+
+    select * from {{ ref('stg_customers__rejected') }}
 
 ),
 
 shares as (
 
     select
-        count(*) as input_count,
-        count(*) filter (where len(rejection_reasons) > 0) as rejected_count,
-        rejected_count / greatest(input_count, 1) as rejected_share
-
-    from checked
+        (select count(*) from checked) as input_count,
+        (select count(*) from rejected) as rejected_count
 
 ),
 
@@ -29,25 +38,11 @@ final as (
     select
         input_count,
         rejected_count,
-        rejected_share
+        rejected_count * 1.0 / greatest(input_count, 1) as rejected_share
 
     from shares
-    -- in the filter, not the select list: dbt wraps a test in count(*), which would
-    -- prune an unused column and its error() with it
-    where
-        rejected_share > {{ max_share }}
-        and error(
-            printf(
-                '%d of %d input rows (%.1f%%) were quarantined, above '
-                || 'max_rejected_share = %s. See stg_customers__rejected for '
-                || 'the reasons, fix the file, or raise the var.',
-                rejected_count,
-                input_count,
-                100 * rejected_share,
-                '{{ max_share }}'
-            )
-        ) is null
 
 )
 
 select * from final
+where rejected_share > {{ max_share }}

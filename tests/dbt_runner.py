@@ -29,7 +29,17 @@ class DbtRun:
     target: Path
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        """A read-only connection to the warehouse this run built."""
+        """A read-only connection where unqualified names are dbt's own relations.
+
+        dbt builds into the `work` schema (profiles.yml); this sees what the run built,
+        green or not. ``connect_published`` sees what analysts see.
+        """
+        con = duckdb.connect(str(self.database), read_only=True)
+        con.execute("set search_path = 'work,main'")
+        return con
+
+    def connect_published(self) -> duckdb.DuckDBPyConnection:
+        """A read-only connection to `main`: the last green build, as analysts see it."""
         return duckdb.connect(str(self.database), read_only=True)
 
     def results(self) -> list[dict]:

@@ -53,18 +53,33 @@ def test_every_demo_row_is_accounted_for(demo_build: DbtRun) -> None:
 
 def test_input_is_a_view_and_everything_read_twice_is_a_table(demo_build: DbtRun) -> None:
     # the input file is scanned once, by stg_customers__checked; the models read by
-    # more than one model (or by BI) are tables
+    # more than one model (or by BI) are tables. After a green build the published ones
+    # live on as work.<x>__published tables, with views work.<x> and main.<x> on them.
     with demo_build.connect() as con:
         kinds = dict(
             con.execute(
-                "select table_name, table_type from information_schema.tables"
-                " where table_name in ('stg_customers__input', 'stg_customers__checked',"
+                "select table_schema || '.' || table_name, table_type"
+                " from information_schema.tables"
+                " where regexp_replace(table_name, '__published$', '') in ("
+                " 'stg_customers__input', 'stg_customers__checked',"
                 " 'stg_customers', 'stg_customers__rejected', 'int_customer_features',"
                 " 'eda_correlations', 'eda_findings')"
             ).fetchall()
         )
-    assert kinds.pop("stg_customers__input") == "VIEW"
-    assert set(kinds.values()) == {"BASE TABLE"} and len(kinds) == 6
+    assert kinds.pop("work.stg_customers__input") == "VIEW"
+    assert kinds.pop("work.stg_customers__checked") == "BASE TABLE"
+    published = (
+        "stg_customers",
+        "stg_customers__rejected",
+        "int_customer_features",
+        "eda_correlations",
+        "eda_findings",
+    )
+    assert kinds == {
+        **{f"work.{name}__published": "BASE TABLE" for name in published},
+        **{f"work.{name}": "VIEW" for name in published},
+        **{f"main.{name}": "VIEW" for name in published},
+    }
 
 
 def test_stg_customers_contract_types_and_constraints(demo_build: DbtRun) -> None:
@@ -72,21 +87,23 @@ def test_stg_customers_contract_types_and_constraints(demo_build: DbtRun) -> Non
         types = dict(
             con.execute(
                 "select column_name, data_type from information_schema.columns"
-                " where table_name = 'stg_customers'"
+                " where table_name = 'stg_customers__published'"
             ).fetchall()
         )
         constraints = con.execute(
             "select constraint_type, count(*) from duckdb_constraints()"
-            " where table_name = 'stg_customers' group by 1"
+            " where table_name = 'stg_customers__published' group by 1"
         ).fetchall()
-    integers = {"age", "credit_score", "num_products", "support_calls"}
+    # only counts of discrete things are integers; credit scores and ages may be fractional
+    integers = {"num_products", "support_calls"}
     assert types == {
         "customer_id": "VARCHAR",
         "source_row_number": "BIGINT",
         "id_is_surrogate": "BOOLEAN",
+        "as_of_date": "DATE",
         **{a: "INTEGER" if a in integers else "DOUBLE" for a in ATTRIBUTES},
     }
-    assert dict(constraints) == {"NOT NULL": 13, "CHECK": 10}
+    assert dict(constraints) == {"NOT NULL": 14, "CHECK": 10}
 
 
 @pytest.mark.parametrize(
@@ -99,14 +116,14 @@ def test_stg_customers_ddl_refuses_out_of_range_rows(
     """The contract lives in the DDL: DuckDB itself rejects a row that breaks a rule."""
     with demo_build.connect() as con:
         ddl = con.execute(
-            "select sql from duckdb_tables() where table_name = 'stg_customers'"
+            "select sql from duckdb_tables() where table_name = 'stg_customers__published'"
         ).fetchone()[0]
         cursor = con.execute("select * from stg_customers limit 1")
         valid = dict(zip([d[0] for d in cursor.description], cursor.fetchone(), strict=True))
-    insert = (
-        f"insert into stg_customers ({', '.join(valid)}) values ({', '.join('?' for _ in valid)})"
-    )
+    table = "work.stg_customers__published"
+    insert = f"insert into {table} ({', '.join(valid)}) values ({', '.join('?' for _ in valid)})"
     scratch = duckdb.connect()
+    scratch.execute("create schema work")
     scratch.execute(ddl)
     scratch.execute(insert, list(valid.values()))  # a valid row goes in
     with pytest.raises(duckdb.ConstraintException):

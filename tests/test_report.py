@@ -289,6 +289,10 @@ def test_unbuilt_warehouse_names_the_missing_tables(tmp_path: Path, capsys) -> N
     database = tmp_path / "half.duckdb"
     with duckdb.connect(str(database)) as con:
         con.execute("create table stg_customers (customer_id varchar)")
+        con.execute(
+            "create table build_log as select 'x' as invocation_id, true as published,"
+            " 'green' as status, current_timestamp as finished_at"
+        )
     assert main(["report", "--db", str(database), "--out", str(tmp_path / "r.html")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
@@ -297,6 +301,22 @@ def test_unbuilt_warehouse_names_the_missing_tables(tmp_path: Path, capsys) -> N
     assert named == [table for table in REQUIRED_TABLES if table != "stg_customers"]
     with pytest.raises(ReportError):
         build_report(database, tmp_path / "r.html")
+
+
+def test_never_published_warehouse_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
+    database = tmp_path / "failed.duckdb"
+    with duckdb.connect(str(database)) as con:
+        con.execute("create schema work")
+        con.execute("create table work.stg_customers (customer_id varchar)")
+        con.execute(
+            "create table build_log as select 'x' as invocation_id, false as published,"
+            " 'failed' as status, current_timestamp as finished_at"
+        )
+    assert main(["report", "--db", str(database), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "has no published build" in err
+    assert not (tmp_path / "r.html").exists()
 
 
 def test_feature_in_words() -> None:

@@ -19,7 +19,6 @@ import numpy as np
 
 #: Tables the report cannot be drawn without.
 REQUIRED_TABLES: tuple[str, ...] = (
-    "stg_customers__input",
     "stg_customers",
     "stg_customers__rejected",
     "eda_correlations",
@@ -149,7 +148,12 @@ def _as_text(value: Any) -> str:
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only and check it is built; ``ReportError`` otherwise."""
+    """Open the warehouse read-only and check it has a published build.
+
+    The report reads only schema ``main``: what the last green ``dbt build`` published
+    (``main.build_log`` names it). A warehouse where no build ever finished green is
+    refused with ``ReportError``.
+    """
     db_path = Path(db_path)
     if not db_path.is_file():
         raise ReportError(f"warehouse not found: {db_path} (run `dbt build` first)")
@@ -164,6 +168,15 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
             "select table_name from information_schema.tables where table_schema = 'main'"
         ).fetchall()
     }
+    published = 0
+    if "build_log" in present:
+        published = con.execute("select count(*) from main.build_log where published").fetchone()[0]
+    if not published:
+        con.close()
+        raise ReportError(
+            f"warehouse {db_path} has no published build: no `dbt build` has finished green "
+            "on it yet (run `dbt build` and fix what it reports)"
+        )
     missing = [table for table in REQUIRED_TABLES if table not in present]
     if missing:
         con.close()
@@ -219,7 +232,7 @@ def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
         correlations=_rows(con, "select * from eda_correlations"),
         findings=_rows(con, "select * from eda_findings order by finding_id"),
         quality=_load_quality(con),
-        meta=_load_meta(summary, db_path),
+        meta=_load_meta(summary, db_path) | _load_build(con),
     )
 
 
@@ -446,10 +459,34 @@ def _explained_variance(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
     return ratios[0], ratios[1]
 
 
+def _load_build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    """The published build the report shows, and any later build that did not publish."""
+    shown = _rows(
+        con,
+        "select invocation_id, started_at, finished_at from main.build_log "
+        "where published order by finished_at desc limit 1",
+    )[0]
+    later = _rows(
+        con,
+        "select invocation_id, finished_at from main.build_log "
+        "where status = 'failed' and finished_at > ? order by finished_at desc",
+        [shown["finished_at"]],
+    )
+    return {
+        "invocation_id": shown["invocation_id"],
+        "built_at": shown["finished_at"].strftime("%Y-%m-%d %H:%M:%S") + " UTC",
+        "later_failed": [
+            {"invocation_id": row["invocation_id"], "finished_at": str(row["finished_at"])}
+            for row in later
+        ],
+    }
+
+
 def _load_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    read = con.execute("select count(*) from stg_customers__input").fetchone()[0]
     valid = con.execute("select count(*) from stg_customers").fetchone()[0]
     quarantined = con.execute("select count(*) from stg_customers__rejected").fetchone()[0]
+    # every input row is valid or quarantined (assert_customer_rows_accounted_for)
+    read = valid + quarantined
     reasons = con.execute(
         """
         with reasons as (

@@ -273,9 +273,9 @@ def render_report(data: ReportData) -> str:
     return _environment().get_template("report.html.j2").render(**context)
 
 
-def build_report(db_path: str | Path, out_path: str | Path) -> Path:
-    """Read the warehouse at ``db_path`` and write the report to ``out_path``."""
-    html = render_report(load_report_data(db_path))
+def build_report(db_path: str | Path, out_path: str | Path, data: ReportData | None = None) -> Path:
+    """Read the warehouse at ``db_path`` (or use ``data`` read from it) and write the report."""
+    html = render_report(data if data is not None else load_report_data(db_path))
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(html, encoding="utf-8")

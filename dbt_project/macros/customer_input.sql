@@ -1,10 +1,16 @@
 {#-
     Reading the customer export.
 
-    The input is a bank export with ten attributes. Column names may be the seed's
-    PascalCase (CreditScore) or snake_case (credit_score), in any order; extra columns
-    are ignored; the id column is optional. Everything is read as text so that a bad
-    value becomes a quarantine row in staging instead of a failed cast here.
+    The input is a bank export with ten attributes. Column names may be in any case or
+    spacing (CreditScore, credit_score, "Credit Score", CREDITSCORE), in any order;
+    unknown extra columns are ignored and listed in the build log; the id column is
+    optional. CSV files are inspected before they are read: the encoding (UTF-8 with or
+    without a byte order mark, UTF-16, else Latin-1 when the bytes are not valid
+    UTF-8), the delimiter (',', ';', tab or '|', from the header) and the decimal mark
+    ('.' or ',' from the values) are detected, and the vars csv_encoding,
+    csv_delimiter and csv_decimal_separator override the detection. Everything is
+    read as text so that a bad value becomes a quarantine row in staging instead of a
+    failed cast here.
 -#}
 
 {% macro customer_attributes() %}
@@ -16,38 +22,294 @@
 {% endmacro %}
 
 
+{% macro customer_optional_columns() %}
+    {#- Normalized header name -> canonical column, for the optional columns. -#}
+    {{ return({
+        'customerid': 'customer_id',
+        'snapshotdate': 'as_of_date',
+        'asofdate': 'as_of_date',
+    }) }}
+{% endmacro %}
+
+
 {% macro normalize_column_name(name) %}
     {#- CreditScore, credit_score, "Credit Score" and a BOM-prefixed name all match. -#}
     {{ return(modules.re.sub('[^a-z0-9]', '', name | lower)) }}
 {% endmacro %}
 
 
-{% macro customer_file_reader(path) %}
+{% macro sql_text(value) %}
+    {#- A SQL string literal. -#}
+    {{ return("'" ~ (value | string | replace("'", "''")) ~ "'") }}
+{% endmacro %}
+
+
+{% macro customer_file_lines(path, encoding, limit) %}
+    {#- The first `limit` lines of a text file, whole, decoded with `encoding`. -#}
+    {%- set sql -%}
+        select line from {{ bank_read_lines(sql_text(path), sql_text(encoding)) }}
+        limit {{ limit | int }}
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values() | list) }}
+{% endmacro %}
+
+
+{% macro customer_csv_format(path) %}
+    {#-
+        How to read the CSV at `path`: {'encoding', 'delimiter', 'decimal', 'header'}.
+        Detected from the file's first lines unless the csv_* vars say otherwise.
+    -#}
+    {%- set encoding = bank_var('csv_encoding') -%}
+    {%- if encoding is none -%}
+        {#- Latin-1 decodes any byte, so these reads never fail. -#}
+        {%- set raw = customer_file_lines(path, 'latin-1', 1) -%}
+        {%- if raw | length == 0 -%}
+            {{ exceptions.raise_compiler_error(
+                "customers_path '" ~ path ~ "' is empty: it needs a header line and one row"
+                ~ " per customer") }}
+        {%- endif -%}
+        {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff'] or '\x00' in raw[0] -%}
+            {%- set encoding = 'utf-16' -%}
+        {%- else -%}
+            {#- Lines of the first 100,000 with bytes above 127: valid UTF-8 or not? -#}
+            {%- set sql -%}
+                select line from (
+                    select line from {{ bank_read_lines(sql_text(path), "'latin-1'") }}
+                    limit 100000
+                ) as head
+                where regexp_matches(line, '[\x{80}-\x{ff}]')
+                limit 50
+            {%- endset -%}
+            {#- a namespace: a plain set inside a loop does not outlive the loop -#}
+            {%- set detected = namespace(encoding='utf-8') -%}
+            {%- for line in run_query(sql).columns[0].values() -%}
+                {%- if '\ufffd' in line.encode('latin-1').decode('utf-8', 'replace') -%}
+                    {%- set detected.encoding = 'latin-1' -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- set encoding = detected.encoding -%}
+        {%- endif -%}
+    {%- endif -%}
+
+    {%- set lines = customer_file_lines(path, encoding, 200) -%}
+    {%- if lines | length == 0 -%}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ path ~ "' is empty: it needs a header line and one row"
+            ~ " per customer") }}
+    {%- endif -%}
+    {%- set header_line = lines[0].lstrip('\ufeff') -%}
+
+    {%- set delimiter = bank_var('csv_delimiter') -%}
+    {%- if delimiter is none -%}
+        {%- set counts = namespace(best=',', count=header_line.count(',')) -%}
+        {%- for candidate in [';', '\t', '|'] -%}
+            {%- if header_line.count(candidate) > counts.count -%}
+                {%- set counts.best = candidate -%}
+                {%- set counts.count = header_line.count(candidate) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set delimiter = counts.best -%}
+    {%- endif -%}
+
+    {%- set decimal = bank_var('csv_decimal_separator') -%}
+    {%- if decimal is none -%}
+        {%- set decimal = '.' -%}
+        {%- if delimiter != ',' -%}
+            {#- Count values written with a decimal comma against a decimal point. -#}
+            {%- set votes = namespace(comma=0, point=0) -%}
+            {%- for line in lines[1:] -%}
+                {%- for field in line.split(delimiter) -%}
+                    {%- set value = field | trim | replace('"', '') -%}
+                    {%- if modules.re.match('^[+-]?[0-9]{1,3}([. ][0-9]{3})*,[0-9]+$', value)
+                        or modules.re.match('^[+-]?[0-9]+,[0-9]+$', value) -%}
+                        {%- set votes.comma = votes.comma + 1 -%}
+                    {%- elif modules.re.match('^[+-]?[0-9]{1,3}(,[0-9]{3})*\\.[0-9]+$', value)
+                        or modules.re.match('^[+-]?[0-9]+\\.[0-9]+$', value) -%}
+                        {%- set votes.point = votes.point + 1 -%}
+                    {%- endif -%}
+                {%- endfor -%}
+            {%- endfor -%}
+            {%- if votes.comma > votes.point -%}
+                {%- set decimal = ',' -%}
+            {%- endif -%}
+        {%- endif -%}
+    {%- endif -%}
+
+    {%- set header = [] -%}
+    {%- for name in header_line.split(delimiter) -%}
+        {%- do header.append(name | trim | replace('"', '')) -%}
+    {%- endfor -%}
+    {{ return({
+        'encoding': encoding, 'delimiter': delimiter, 'decimal': decimal, 'header': header,
+    }) }}
+{% endmacro %}
+
+
+{% macro customer_file() %}
+    {#-
+        What the input is and how to read it: {'path', 'kind' (seed, csv, parquet),
+        'reader' (a relation or table function), 'columns' [(name, type)],
+        'decimal', 'description' (for the build log)}. Outside execution (parsing)
+        the columns are unknown and left empty.
+    -#}
+    {%- set path = bank_var('customers_path') -%}
+    {%- if path is none -%}
+        {#- The seed's header is fixed, so no query is needed to know it. -#}
+        {%- set names = [
+            'CustomerID', 'Age', 'Income', 'CreditScore', 'AccountTenure',
+            'MonthlySpending', 'TransactionFrequency', 'AvgAccountBalance',
+            'NumProducts', 'AppUsageScore', 'SupportCalls',
+        ] -%}
+        {%- set columns = [] -%}
+        {%- for name in names -%}
+            {%- do columns.append((name, 'VARCHAR')) -%}
+        {%- endfor -%}
+        {{ return({
+            'path': 'demo_customers', 'kind': 'seed', 'reader': ref('demo_customers'),
+            'columns': columns, 'decimal': '.', 'header': names,
+        }) }}
+    {%- endif -%}
+
     {%- set lowered = path | lower -%}
-    {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
     {%- if lowered.endswith('.parquet') -%}
-        {{ return('read_parquet(' ~ quoted ~ ', file_row_number = true)') }}
+        {%- set kind = 'parquet' -%}
     {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
-        {{ return('read_csv(' ~ quoted ~ ', header = true, all_varchar = true)') }}
+        {%- set kind = 'csv' -%}
     {%- else -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' must end in .csv, .csv.gz or .parquet"
         ) }}
     {%- endif -%}
-{% endmacro %}
+    {%- if not execute -%}
+        {{ return({'path': path, 'kind': kind, 'reader': 'customer_file', 'columns': [],
+                   'decimal': '.', 'header': []}) }}
+    {%- endif -%}
 
-
-{% macro customer_file_columns(path, reader) %}
-    {#- The file's column names, or one clear error when the path cannot be read. -#}
-    {%- set quoted = "'" ~ (path | replace("'", "''")) ~ "'" -%}
-    {%- set found = run_query('select count(*) from glob(' ~ quoted ~ ')') -%}
+    {%- set found = run_query('select count(*) from glob(' ~ sql_text(path) ~ ')') -%}
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' does not exist or is not readable"
         ) }}
     {%- endif -%}
+
+    {%- if kind == 'parquet' -%}
+        {%- set reader = 'read_parquet(' ~ sql_text(path) ~ ', file_row_number = true)' -%}
+        {%- set decimal = bank_var('csv_decimal_separator') or '.' -%}
+        {%- set header = none -%}
+    {%- else -%}
+        {%- set format = customer_csv_format(path) -%}
+        {%- set reader = bank_read_csv(
+            sql_text(path), sql_text(format['delimiter']), sql_text(format['encoding'])) -%}
+        {%- set decimal = format['decimal'] -%}
+        {%- set header = format['header'] -%}
+        {{ log("customers_path '" ~ path ~ "': read as " ~ format['encoding']
+            ~ ", delimiter " ~ (format['delimiter'] | tojson) ~ ", decimal mark "
+            ~ (format['decimal'] | tojson), info=true) }}
+    {%- endif -%}
     {%- set described = run_query('describe select * from ' ~ reader) -%}
-    {{ return(described.columns[0].values() | list) }}
+    {%- set columns = [] -%}
+    {%- for row in described.rows -%}
+        {%- do columns.append((row[0], row[1])) -%}
+    {%- endfor -%}
+    {{ return({
+        'path': path, 'kind': kind, 'reader': reader, 'columns': columns,
+        'decimal': decimal, 'header': header or (columns | map('first') | list),
+    }) }}
+{% endmacro %}
+
+
+{% macro customer_decimal_separator() %}
+    {#- The decimal mark of the input's text numbers (no ref, so any model may ask). -#}
+    {%- set path = bank_var('customers_path') -%}
+    {%- set configured = bank_var('csv_decimal_separator') -%}
+    {%- if configured is not none or path is none or not execute
+        or not (path | lower).endswith(('.csv', '.csv.gz')) -%}
+        {{ return(configured or '.') }}
+    {%- endif -%}
+    {{ return(customer_csv_format(path)['decimal']) }}
+{% endmacro %}
+
+
+{% macro customer_column_map(file) %}
+    {#-
+        Canonical column -> (file column, type) for the attributes and optional columns
+        found. Stops with one line when a required attribute is missing or when two
+        columns mean the same attribute; logs the columns it ignores.
+    -#}
+    {%- set wanted = {} -%}
+    {%- for attribute in customer_attributes() -%}
+        {%- do wanted.update({normalize_column_name(attribute): attribute}) -%}
+    {%- endfor -%}
+    {%- do wanted.update(customer_optional_columns()) -%}
+
+    {#- The header as written, so a repeated name is seen before the reader renames it. -#}
+    {%- set seen = {} -%}
+    {%- for name in file['header'] -%}
+        {%- set canonical = wanted.get(normalize_column_name(name)) -%}
+        {%- if canonical and canonical in seen -%}
+            {{ exceptions.raise_compiler_error(
+                "customers_path '" ~ file['path'] ~ "' has two columns for " ~ canonical
+                ~ ": '" ~ seen[canonical] ~ "' and '" ~ name ~ "'. Keep one of them.") }}
+        {%- elif canonical -%}
+            {%- do seen.update({canonical: name}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set found = {} -%}
+    {%- set ignored = [] -%}
+    {%- for name, type in file['columns'] -%}
+        {%- set canonical = wanted.get(normalize_column_name(name)) -%}
+        {%- if canonical -%}
+            {%- do found.update({canonical: (name, type)}) -%}
+        {%- elif name != 'file_row_number' -%}
+            {%- do ignored.append(name) -%}
+        {%- endif -%}
+    {%- endfor -%}
+
+    {%- set missing = [] -%}
+    {%- for attribute in customer_attributes() if attribute not in found -%}
+        {#- Name both spellings so the user finds the column whichever they use. -#}
+        {%- set pascal = attribute.split('_') | map('capitalize') | join('') -%}
+        {%- do missing.append(attribute ~ ' (' ~ pascal ~ ')') -%}
+    {%- endfor -%}
+    {%- if execute and missing -%}
+        {%- set hint = '' -%}
+        {%- if file['columns'] | length == 1 -%}
+            {%- set hint = " The file was read as one column: set the var csv_delimiter"
+                ~ " (e.g. --vars '{csv_delimiter: \";\"}')." -%}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ file['path'] ~ "' is missing required column(s): "
+            ~ (missing | join(', '))
+            ~ ". The file needs all ten attributes, named in snake_case (credit_score)"
+            ~ " or PascalCase (CreditScore), in any order." ~ hint
+        ) }}
+    {%- endif -%}
+    {%- if execute and ignored -%}
+        {{ log("customers_path '" ~ file['path'] ~ "': ignoring column(s) "
+            ~ ignored | join(', '), info=true) }}
+    {%- endif -%}
+    {{ return(found) }}
+{% endmacro %}
+
+
+{% macro customer_id_expression(column, type) %}
+    {#-
+        The id as trimmed text. A numeric id stored as a float or decimal
+        (1234567890123456.0) becomes its integer text; so does text ending in '.0'.
+    -#}
+    {%- set quoted = adapter.quote(column) -%}
+    {%- set upper = type | upper -%}
+    {%- if upper in ['FLOAT', 'DOUBLE', 'REAL'] or upper.startswith('DECIMAL') -%}
+        {{ return(
+            'case when ' ~ quoted ~ ' = floor(' ~ quoted ~ ') and abs(' ~ quoted ~ ') < 1e30'
+            ~ ' then cast(cast(' ~ quoted ~ ' as hugeint) as varchar)'
+            ~ ' else cast(' ~ quoted ~ ' as varchar) end') }}
+    {%- elif upper in ['VARCHAR', 'TEXT', 'STRING'] -%}
+        {{ return(bank_strip_zero_fraction('trim(' ~ quoted ~ ')')) }}
+    {%- else -%}
+        {{ return('cast(' ~ quoted ~ ' as varchar)') }}
+    {%- endif -%}
 {% endmacro %}
 
 
@@ -55,77 +317,45 @@
     {#-
         A select with one column per attribute (canonical snake_case names) in the
         file's own type: text for CSV and the seed, typed for Parquet (no round trip
-        through text for values that are already numbers),
-        customer_id (from the file, or a surrogate from row order) and
-        source_row_number (1-based position in the file).
+        through text for values that are already numbers), customer_id (from the file,
+        or a surrogate from row order), source_row_number (1-based position in the
+        file) and as_of_date as text (the file's snapshot_date / as_of_date column, or
+        null when it has none).
     -#}
-    {%- set path = var('customers_path', none) -%}
-    {%- if path is none or path == '' -%}
-        {#- The seed's header is fixed, so no query is needed to know it. -#}
-        {%- set columns = [
-            'CustomerID', 'Age', 'Income', 'CreditScore', 'AccountTenure',
-            'MonthlySpending', 'TransactionFrequency', 'AvgAccountBalance',
-            'NumProducts', 'AppUsageScore', 'SupportCalls',
-        ] -%}
-        {%- set reader = ref('demo_customers') -%}
-        {%- set row_number = 'row_number() over ()' -%}
+    {%- set file = customer_file() -%}
+    {%- set found = customer_column_map(file) -%}
+    {%- if file['kind'] == 'parquet' -%}
+        {#- Parquet knows each row's position; CSV rows keep file order. -#}
+        {%- set row_number = 'file_row_number + 1' -%}
     {%- else -%}
-        {%- set reader = customer_file_reader(path) -%}
-        {%- if execute -%}
-            {%- set columns = customer_file_columns(path, reader) -%}
-        {%- else -%}
-            {%- set columns = [] -%}
-        {%- endif -%}
-        {%- if (path | lower).endswith('.parquet') -%}
-            {#- Parquet knows each row's position; CSV rows keep file order. -#}
-            {%- set row_number = 'file_row_number + 1' -%}
-        {%- else -%}
-            {%- set row_number = 'row_number() over ()' -%}
-        {%- endif -%}
+        {%- set row_number = 'row_number() over ()' -%}
     {%- endif -%}
 
-    {%- set by_key = {} -%}
-    {%- for column in columns -%}
-        {%- do by_key.update({normalize_column_name(column): column}) -%}
-    {%- endfor -%}
-
-    {%- set missing = [] -%}
-    {%- for attribute in customer_attributes() -%}
-        {%- if normalize_column_name(attribute) not in by_key -%}
-            {#- Name both spellings so the user finds the column whichever they use. -#}
-            {%- set pascal = attribute.split('_') | map('capitalize') | join('') -%}
-            {%- do missing.append(attribute ~ ' (' ~ pascal ~ ')') -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if execute and missing -%}
-        {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ (path or 'demo_customers') ~ "' is missing required column(s): "
-            ~ (missing | join(', '))
-            ~ ". The file needs all ten attributes, named in snake_case (credit_score)"
-            ~ " or PascalCase (CreditScore), in any order."
-        ) }}
-    {%- endif -%}
-
-    {%- set id_column = by_key.get('customerid') -%}
     select
-        {% if id_column -%}
-            cast({{ adapter.quote(id_column) }} as varchar) as customer_id,
+        {% if 'customer_id' in found -%}
+            {{ customer_id_expression(found['customer_id'][0], found['customer_id'][1]) }}
+                as customer_id,
             false as id_is_surrogate,
         {%- else -%}
             cast(__source_row_number as varchar) as customer_id,
             true as id_is_surrogate,
         {%- endif %}
         cast(__source_row_number as bigint) as source_row_number,
+        {% if 'as_of_date' in found -%}
+            cast({{ adapter.quote(found['as_of_date'][0]) }} as varchar) as as_of_date,
+        {%- else -%}
+            cast(null as varchar) as as_of_date,
+        {%- endif %}
         {%- for attribute in customer_attributes() %}
-            {%- set source_column = by_key.get(normalize_column_name(attribute)) %}
-        {{ adapter.quote(source_column or attribute) }} as {{ attribute }}
+            {%- set source_column = found.get(attribute, (attribute, 'VARCHAR'))[0] %}
+        {{ adapter.quote(source_column) }} as {{ attribute }}
             {{- ',' if not loop.last }}
         {%- endfor %}
     from (
         select
             *,
             {{ row_number }} as __source_row_number
-        from {{ reader }}
+        from {{ file['reader'] }}
     ) as customer_file
 {% endmacro %}
 

@@ -49,23 +49,6 @@
 {% endmacro %}
 
 
-{% macro export_marts_build_succeeded(results) %}
-    {#- True when the build ran something and nothing errored, failed or was skipped
-        (exposures report no-op; warn-level tests are allowed to warn). -#}
-    {%- set bad = [] -%}
-    {%- for result in results -%}
-        {%- if result.status not in ['success', 'pass', 'warn', 'no-op'] -%}
-            {%- do bad.append(result.node.unique_id ~ ' ' ~ result.status) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if bad -%}
-        {{ log('exports: not published, ' ~ bad | length ~ ' node(s) did not succeed: '
-            ~ bad[:5] | join(', '), info=true) }}
-    {%- endif -%}
-    {{ return(results | length > 0 and bad | length == 0) }}
-{% endmacro %}
-
-
 {% macro export_marts_ensure_folder(folder) %}
     {#-
         DuckDB's COPY does not create folders, and dbt's Jinja has no `os`. A
@@ -89,17 +72,19 @@
 
 
 {% macro export_marts(results) %}
+    {#-
+        Runs after publish_build: the same rule decides (a green `dbt build` that
+        rebuilt every published node, marts included), and the files are written from
+        the published relations in `main`, so files and SQL always agree.
+    -#}
     {%- if not execute or flags.WHICH != 'build' -%}
         {{ return('') }}
     {%- endif -%}
-    {%- if not export_marts_build_succeeded(results) -%}
+    {%- set decision = publish_decision(results) -%}
+    {%- if not decision[0] -%}
+        {{ log('exports: not published, ' ~ decision[1], info=true) }}
         {{ return('') }}
     {%- endif -%}
-
-    {#-
-        Publish the marts together or not at all: a build that selected only some of
-        them would pair new files with stale ones.
-    -#}
     {%- set built = [] -%}
     {%- for result in results if result.status == 'success' -%}
         {%- do built.append(result.node.unique_id) -%}
@@ -116,18 +101,14 @@
     {%- set folder = export_marts_folder() -%}
     {%- do export_marts_ensure_folder(folder) -%}
     {%- for node in marts -%}
-        {%- set relation = adapter.get_relation(
-            database=node.database, schema=node.schema, identifier=node.alias
-        ) -%}
-        {%- if relation is not none -%}
-            {%- set path = folder ~ '/' ~ node.alias ~ '.parquet' -%}
-            {%- call statement('export_marts_copy') -%}
-                copy (select * from {{ relation }})
-                to '{{ path | replace("'", "''") }}'
-                (format parquet, use_tmp_file true)
-            {%- endcall -%}
-            {{ log('exports: published ' ~ path, info=true) }}
-        {%- endif -%}
+        {%- set relation = published_relation(node) -%}
+        {%- set path = folder ~ '/' ~ node.alias ~ '.parquet' -%}
+        {%- call statement('export_marts_copy') -%}
+            copy (select * from {{ relation }})
+            to '{{ path | replace("'", "''") }}'
+            (format parquet, use_tmp_file true)
+        {%- endcall -%}
+        {{ log('exports: published ' ~ path, info=true) }}
     {%- endfor -%}
     {{ return('') }}
 {% endmacro %}

@@ -32,9 +32,9 @@ final as (
         cast(clusters.cluster_id as integer) as cluster_id,
 
         -- the ten attributes
-        cast(features.age as integer) as age,
+        cast(features.age as double) as age,
         cast(features.income as double) as income,
-        cast(features.credit_score as integer) as credit_score,
+        cast(features.credit_score as double) as credit_score,
         cast(features.account_tenure as double) as account_tenure,
         cast(features.monthly_spending as double) as monthly_spending,
         cast(features.transaction_frequency as double) as transaction_frequency,

@@ -1,5 +1,7 @@
 -- One row per valid customer: every rule in customer_validation_rules() holds.
-{%- set rules = customer_validation_rules() %}
+-- The stg_customers__rejected_summary ref orders the build: the quarantine and its
+-- summary exist before the share test can stop the build here.
+-- depends_on: {{ ref('stg_customers__rejected_summary') }}
 
 with
 
@@ -16,10 +18,11 @@ final as (
         customer_id,
         source_row_number,
         id_is_surrogate,
+        as_of_date__date as as_of_date,
 
         -- attributes, typed as the rules say
         {%- for attribute in customer_attributes() %}
-            cast({{ attribute }}__number as {{ rules[attribute]['type'] }})
+            cast({{ attribute }}__number as {{ customer_column_type(attribute) }})
                 as {{ attribute }}{% if not loop.last %},{% endif %}
         {%- endfor %}
 

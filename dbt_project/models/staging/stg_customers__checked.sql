@@ -1,6 +1,11 @@
 -- Every input row, typed, with the list of rules it breaks (empty when valid).
 {%- set rules = customer_validation_rules() %}
 {%- set text_columns = customer_input_text_columns() %}
+{%- set decimal = customer_decimal_separator() %}
+{#- the as-of date of rows without one: var as_of_date, else the build's date #}
+{%- set default_as_of_date = (
+    bank_var('as_of_date') or run_started_at.strftime('%Y-%m-%d')
+) %}
 
 with
 
@@ -29,14 +34,18 @@ typed as (
     select
         input_rows.*,
         {%- for attribute in customer_attributes() %}
-            {#- text is trimmed; a typed Parquet column is cast directly #}
+            {#- text is trimmed and parsed with the file's decimal mark; a typed
+                Parquet column (integer, double, decimal) is cast directly #}
             {%- if attribute in text_columns %}
-                {%- set raw_value = 'trim(input_rows.' ~ attribute ~ ')' %}
+                {{ bank_parse_number('trim(input_rows.' ~ attribute ~ ')', decimal) }}
             {%- else %}
-                {%- set raw_value = 'input_rows.' ~ attribute %}
-            {%- endif %}
-            try_cast({{ raw_value }} as double) as {{ attribute }}__number,
+                {{ bank_try_cast('input_rows.' ~ attribute, 'double') }}
+            {%- endif %} as {{ attribute }}__number,
         {%- endfor %}
+        cast(
+            {{ bank_try_cast('trim(input_rows.as_of_date)', 'timestamp') }}
+            as date
+        ) as as_of_date__parsed,
         coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
 
     from input_rows
@@ -55,6 +64,10 @@ reasons as (
                 as {{ attribute }}__reason,
         {%- endfor %}
         case
+            when nullif(trim(as_of_date), '') is not null and as_of_date__parsed is null
+                then 'as_of_date: not a date (YYYY-MM-DD)'
+        end as as_of_date__reason,
+        case
             when nullif(trim(customer_id), '') is null then 'customer_id: missing'
             when id_occurrences > 1
                 then 'customer_id: appears ' || id_occurrences || ' times'
@@ -68,6 +81,8 @@ checked as (
 
     select
         * exclude (
+            as_of_date__parsed,
+            as_of_date__reason,
             customer_id__reason,
             {%- for attribute in customer_attributes() %}
                 {{ attribute }}__reason{% if not loop.last %},{% endif %}
@@ -77,6 +92,7 @@ checked as (
         case
             when
                 coalesce(
+                    as_of_date__reason,
                     customer_id__reason,
                     {%- for attribute in customer_attributes() %}
                         {{ attribute }}__reason{% if not loop.last %},{% endif %}
@@ -86,6 +102,7 @@ checked as (
             else
                 list_filter(
                     [
+                        as_of_date__reason,
                         customer_id__reason,
                         {%- for attribute in customer_attributes() %}
                             {{ attribute }}__reason{% if not loop.last %},{% endif %}
@@ -93,7 +110,11 @@ checked as (
                     ],
                     lambda reason: reason is not null
                 )
-        end as rejection_reasons
+        end as rejection_reasons,
+        -- the row's snapshot date when the file has one, else the build's as-of date
+        coalesce(
+            as_of_date__parsed, cast('{{ default_as_of_date }}' as date)
+        ) as as_of_date__date
 
     from reasons
 

@@ -21,6 +21,7 @@ final as (
         array_to_string(rejection_reasons, '; ') as rejection_summary,
 
         -- the raw values as read
+        as_of_date as raw_as_of_date,
         {%- for attribute in customer_attributes() %}
             cast({{ attribute }} as varchar) as raw_{{ attribute }}
             {%- if not loop.last %},{% endif %}

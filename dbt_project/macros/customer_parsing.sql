@@ -1,0 +1,112 @@
+{#-
+    Engine-specific pieces of reading and parsing the customer export, each behind
+    adapter.dispatch so the Spark target can supply its own (the DuckDB versions are
+    the reference).
+-#}
+
+{% macro bank_read_lines(path_literal, encoding_literal) %}
+    {#- A table function yielding one text column `line` per line of the file. -#}
+    {{ return(adapter.dispatch('bank_read_lines', 'bank_segments')(path_literal, encoding_literal)) }}
+{% endmacro %}
+
+{% macro duckdb__bank_read_lines(path_literal, encoding_literal) %}
+    {#- chr(1) as delimiter and no quoting: each line is one field, read as is. -#}
+    {{ return("read_csv(" ~ path_literal ~ ", columns = {'line': 'varchar'}, delim = chr(1),"
+        ~ " quote = '', escape = '', header = false, auto_detect = false,"
+        ~ " strict_mode = false, encoding = " ~ encoding_literal ~ ")") }}
+{% endmacro %}
+
+
+{% macro bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
+    {#- A table function reading a CSV with a header, every column as text. -#}
+    {{ return(adapter.dispatch('bank_read_csv', 'bank_segments')(
+        path_literal, delimiter_literal, encoding_literal)) }}
+{% endmacro %}
+
+{% macro duckdb__bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
+    {{ return("read_csv(" ~ path_literal ~ ", header = true, all_varchar = true, delim = "
+        ~ delimiter_literal ~ ", encoding = " ~ encoding_literal ~ ")") }}
+{% endmacro %}
+
+
+{% macro bank_strip_zero_fraction(expression) %}
+    {#- Text ids: '1234567890123456.0' -> '1234567890123456'; anything else unchanged. -#}
+    {{ return(adapter.dispatch('bank_strip_zero_fraction', 'bank_segments')(expression)) }}
+{% endmacro %}
+
+{% macro default__bank_strip_zero_fraction(expression) %}
+    {{ return("regexp_replace(" ~ expression ~ ", '^([+-]?[0-9]+)[.]0+$', '\\1')") }}
+{% endmacro %}
+
+{% macro spark__bank_strip_zero_fraction(expression) %}
+    {{ return("regexp_replace(" ~ expression ~ ", '^([+-]?[0-9]+)[.]0+$', '$1')") }}
+{% endmacro %}
+
+
+{% macro bank_parse_number(expression, decimal) %}
+    {#-
+        Text -> double, or null when it is not a number. With decimal '.', a value
+        with thousands commas ("52,300.10") parses; with decimal ',', thousands points
+        or spaces ("52.300,10", "52 300,10") and the decimal comma parse. `decimal` is
+        a validated Python value, never var text.
+    -#}
+    {{ return(adapter.dispatch('bank_parse_number', 'bank_segments')(expression, decimal)) }}
+{% endmacro %}
+
+{% macro default__bank_parse_number(expression, decimal) %}
+    {%- if decimal == ',' -%}
+        {%- set thousands = "regexp_replace(" ~ expression ~ ", '[. ]', '', 'g')" -%}
+        {{ return(
+            "case when regexp_full_match(" ~ expression
+            ~ ", '[+-]?[0-9]{1,3}([. ][0-9]{3})+(,[0-9]*)?') then "
+            ~ bank_try_cast("replace(" ~ thousands ~ ", ',', '.')", 'double')
+            ~ " else " ~ bank_try_cast("replace(" ~ expression ~ ", ',', '.')", 'double')
+            ~ " end") }}
+    {%- else -%}
+        {{ return(
+            "case when " ~ expression ~ " like '%,%' and regexp_full_match(" ~ expression
+            ~ ", '[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?') then "
+            ~ bank_try_cast("replace(" ~ expression ~ ", ',', '')", 'double')
+            ~ " else " ~ bank_try_cast(expression, 'double')
+            ~ " end") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro bank_is_finite(expression) %}
+    {#- True when a double is neither infinite nor NaN. -#}
+    {{ return(adapter.dispatch('bank_is_finite', 'bank_segments')(expression)) }}
+{% endmacro %}
+
+{% macro default__bank_is_finite(expression) %}
+    {{ return("isfinite(" ~ expression ~ ")") }}
+{% endmacro %}
+
+{% macro spark__bank_is_finite(expression) %}
+    {{ return("(not isnan(" ~ expression ~ ") and abs(" ~ expression ~ ") != double('infinity'))") }}
+{% endmacro %}
+
+
+{% macro bank_explode(list_column, alias) %}
+    {#- A FROM-clause suffix giving one row per element of `list_column`, as `alias`. -#}
+    {{ return(adapter.dispatch('bank_explode', 'bank_segments')(list_column, alias)) }}
+{% endmacro %}
+
+{% macro default__bank_explode(list_column, alias) %}
+    {{ return('cross join unnest(' ~ list_column ~ ') as exploded (' ~ alias ~ ')') }}
+{% endmacro %}
+
+{% macro spark__bank_explode(list_column, alias) %}
+    {{ return('lateral view explode(' ~ list_column ~ ') exploded as ' ~ alias) }}
+{% endmacro %}
+
+
+{% macro bank_try_cast(expression, type) %}
+    {#- `expression` as `type`, or null when it does not convert (never an error). -#}
+    {{ return(adapter.dispatch('bank_try_cast', 'bank_segments')(expression, type)) }}
+{% endmacro %}
+
+{% macro default__bank_try_cast(expression, type) %}
+    {#- DuckDB and Spark (3.2+) both have try_cast; dbt.safe_cast is a plain cast on DuckDB. -#}
+    {{ return('try_cast(' ~ expression ~ ' as ' ~ type ~ ')') }}
+{% endmacro %}

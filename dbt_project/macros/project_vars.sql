@@ -1,0 +1,161 @@
+{#-
+    Every project var, checked for type and range before anything runs.
+
+    `project_var_rules()` is a table: one line per var, with its kind, its range and an
+    example of a good value for the error message. `validate_vars()` runs at
+    on-run-start and stops the build with one line naming the var, the value given
+    and a good value. Models and macros read vars through `bank_var(name)`, which
+    validates the var and returns a Python value (number, string, list), so no var
+    text reaches SQL unchecked: numbers are rendered from validated values and
+    strings are quoted by the macro that uses them.
+
+    Kinds: share (a number from 0 to 1), number (min/max, `integer` for whole
+    numbers), path (text), choice (one of `values`), date (YYYY-MM-DD), bounds (a
+    mapping attribute -> [low, high]), names (a list of column names), texts (a list
+    of plain names).
+    `null: true` allows an unset value (the documented default applies).
+    To add a var: one line here, plus its declaration in dbt_project.yml.
+-#}
+
+{% macro project_var_rules() %}
+    {{ return({
+        'customers_path': {'kind': 'path', 'null': true, 'example': "'exports/customers.csv'"},
+        'exports_path': {'kind': 'path', 'null': true, 'example': "'exports'"},
+        'max_rejected_share': {'kind': 'share', 'example': '0.05 (5 %)'},
+        'low_confidence_margin': {'kind': 'number', 'min': 0, 'example': '0.5'},
+        'csv_delimiter': {'kind': 'choice', 'null': true,
+                          'values': [',', ';', '\t', '|'], 'example': "';'"},
+        'csv_decimal_separator': {'kind': 'choice', 'null': true, 'values': ['.', ','],
+                                  'example': "','"},
+        'csv_encoding': {'kind': 'choice', 'null': true,
+                         'values': ['utf-8', 'utf-16', 'latin-1'], 'example': "'latin-1'"},
+        'as_of_date': {'kind': 'date', 'null': true, 'example': "'2026-01-31'"},
+        'plausibility_bounds': {'kind': 'bounds', 'null': true,
+                                'example': '{income: [1, 50000000000]}'},
+        'k_min': {'kind': 'number', 'integer': true, 'min': 2, 'null': true, 'example': '2'},
+        'k_max': {'kind': 'number', 'integer': true, 'min': 2, 'null': true, 'example': '8'},
+        'segment_count': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
+                          'example': '4'},
+        'random_state': {'kind': 'number', 'integer': true, 'min': 0, 'null': true,
+                         'example': '42'},
+        'n_init': {'kind': 'number', 'integer': true, 'min': 1, 'null': true, 'example': '10'},
+        'fit_sample_size': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
+                            'example': '20000'},
+        'silhouette_sample_size': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
+                                   'example': '20000'},
+        'segment_features': {'kind': 'names', 'null': true, 'example': "['age', 'income']"},
+        'log1p_features': {'kind': 'names', 'null': true, 'example': "['income']"},
+        'elevated_credit_risk_bands': {'kind': 'texts', 'null': true,
+                                       'example': "['Poor', 'Fair']"},
+    }) }}
+{% endmacro %}
+
+
+{% macro _var_problem(name, value, rule) %}
+    {#- Why `value` is not a good `name`, or an empty string when it is. -#}
+    {%- set kind = rule['kind'] -%}
+    {%- if value is none or (value is string and value | trim == '' and kind != 'choice') -%}
+        {{ return('' if rule.get('null') else 'is required') }}
+    {%- endif -%}
+    {#- finite: inf * 0 and nan * 0 are nan, which equals nothing -#}
+    {%- set is_number = value is number and value is not boolean and value * 0 == 0 -%}
+    {%- if kind in ['share', 'number'] -%}
+        {%- if not is_number -%}
+            {{ return('is not a number') }}
+        {%- elif kind == 'share' and (value < 0 or value > 1) -%}
+            {{ return('is not a share between 0 and 1') }}
+        {%- elif rule.get('integer') and value != (value | int) -%}
+            {{ return('is not a whole number') }}
+        {%- elif rule.get('min') is not none and value < rule['min'] -%}
+            {{ return('is below ' ~ rule['min']) }}
+        {%- elif rule.get('max') is not none and value > rule['max'] -%}
+            {{ return('is above ' ~ rule['max']) }}
+        {%- endif -%}
+    {%- elif kind == 'path' -%}
+        {%- if value is not string -%}
+            {{ return('is not a file path') }}
+        {%- elif modules.re.search('[*?\\[\\]{}]', value) -%}
+            {{ return('contains a wildcard; give one file (several files are not merged)') }}
+        {%- endif -%}
+    {%- elif kind == 'choice' -%}
+        {%- if value not in rule['values'] -%}
+            {{ return('is not one of ' ~ rule['values'] | map('tojson') | join(', ')) }}
+        {%- endif -%}
+    {%- elif kind == 'date' -%}
+        {%- set match = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2})$', value | string) -%}
+        {%- if not match or not (1 <= match.group(2) | int <= 12)
+            or not (1 <= match.group(3) | int <= 31) -%}
+            {{ return('is not a date written YYYY-MM-DD') }}
+        {%- endif -%}
+    {%- elif kind == 'bounds' -%}
+        {%- if value is not mapping -%}
+            {{ return('is not a mapping attribute -> [low, high]') }}
+        {%- endif -%}
+        {%- for attribute, bounds in value.items() -%}
+            {%- if attribute not in customer_attributes() -%}
+                {{ return('names ' ~ attribute ~ ', not one of the ten attributes') }}
+            {%- elif bounds is string or bounds is not iterable or bounds is mapping
+                or bounds | length != 2 -%}
+                {{ return('gives ' ~ attribute ~ ' something other than [low, high]') }}
+            {%- endif -%}
+            {%- for bound in bounds -%}
+                {%- if bound is not number or bound is boolean or not (bound * 0 == 0) -%}
+                    {{ return('gives ' ~ attribute ~ ' a bound that is not a finite number') }}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if bounds[0] > bounds[1] -%}
+                {{ return('gives ' ~ attribute ~ ' a low bound above its high bound') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- elif kind == 'names' -%}
+        {%- if value is string or value is not iterable or value is mapping -%}
+            {{ return('is not a list of column names') }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item is not string or not modules.re.match('^[a-z_][a-z0-9_]*$', item) -%}
+                {{ return('holds ' ~ (item | tojson) ~ ', not a snake_case column name') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- elif kind == 'texts' -%}
+        {%- if value is string or value is not iterable or value is mapping -%}
+            {{ return('is not a list of names') }}
+        {%- endif -%}
+        {%- for item in value -%}
+            {%- if item is not string or item | trim == '' or "'" in item -%}
+                {{ return('holds ' ~ (item | tojson) ~ ', not a plain name') }}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+
+{% macro bank_var(name) %}
+    {#- The validated value of project var `name` (its default when unset). -#}
+    {%- set rules = project_var_rules() -%}
+    {%- if name not in rules -%}
+        {{ exceptions.raise_compiler_error(
+            "bank_var('" ~ name ~ "'): no rule in project_var_rules(); add one") }}
+    {%- endif -%}
+    {%- set value = var(name, none) -%}
+    {%- set problem = _var_problem(name, value, rules[name]) -%}
+    {%- if problem -%}
+        {{ exceptions.raise_compiler_error(
+            "var " ~ name ~ " = " ~ (value | tojson) ~ " " ~ problem
+            ~ ". A good value: --vars '{" ~ name ~ ": " ~ rules[name]['example'] ~ "}'") }}
+    {%- endif -%}
+    {%- if value is string and rules[name]['kind'] in ['path', 'date'] -%}
+        {%- set value = value | trim -%}
+        {{ return(value if value != '' else none) }}
+    {%- endif -%}
+    {{ return(value) }}
+{% endmacro %}
+
+
+{% macro validate_vars() %}
+    {#- on-run-start: check every var before any node runs. Renders no SQL. -#}
+    {%- for name in project_var_rules() -%}
+        {%- do bank_var(name) -%}
+    {%- endfor -%}
+    {{ return('') }}
+{% endmacro %}

@@ -1,0 +1,493 @@
+"""Real customer exports: the shapes banks export load, and every refusal explains itself.
+
+Each file shape is drawn from the generator (or the demo seed) and written the way a
+bank's tools write it; each test asserts rows in = valid + quarantined. Data-layer
+builds select only staging and features, like tests/test_bring_your_own.py.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from bank_segments.generator import ATTRIBUTES, generate_customers
+from bank_segments.report import load_report_data
+from tests.dbt_runner import DbtRun, run_dbt
+
+REPO = Path(__file__).resolve().parents[1]
+DATA_LAYER = (
+    "--select",
+    "+stg_customers__rejected_summary",
+    "+int_customer_features",
+    "--indirect-selection",
+    "cautious",
+)
+ROWS = 200
+
+
+def _rows(seed: int = 21, rows: int = ROWS) -> list[dict[str, str]]:
+    table = generate_customers(rows, seed=seed).customers
+    return [{key: str(value) for key, value in row.items()} for row in table.to_pylist()]
+
+
+def _write(
+    path: Path,
+    header: list[str],
+    rows: list[list[str]],
+    delim: str = ",",
+    encoding: str = "utf-8",
+    newline: str = "\n",
+) -> Path:
+    lines = [delim.join(header)] + [delim.join(row) for row in rows]
+    path.write_bytes((newline.join(lines) + newline).encode(encoding))
+    return path
+
+
+def _build(tmp_path: Path, path: Path, **dbt_vars: object) -> DbtRun:
+    return run_dbt(
+        tmp_path / "build",
+        "build",
+        *DATA_LAYER,
+        dbt_vars={"customers_path": str(path), **dbt_vars},
+    )
+
+
+def _counts(run: DbtRun) -> tuple[int, int, int]:
+    with run.connect() as con:
+        return con.execute(
+            "select (select count(*) from stg_customers__checked),"
+            " (select count(*) from stg_customers),"
+            " (select count(*) from stg_customers__rejected)"
+        ).fetchone()
+
+
+def _assert_all_valid(run: DbtRun, expected_rows: int) -> None:
+    assert run.returncode == 0, run.output[-4000:]
+    read, valid, rejected = _counts(run)
+    assert read == valid + rejected == expected_rows
+    assert rejected == 0, _reasons(run)
+
+
+def _reasons(run: DbtRun) -> list[tuple]:
+    with run.connect() as con:
+        return con.execute(
+            "select reason, rejected_rows from stg_customers__rejected_summary order by 2 desc"
+        ).fetchall()
+
+
+def _one_line_error(run: DbtRun) -> str:
+    assert run.returncode != 0
+    assert "Traceback" not in run.output
+    return run.output
+
+
+# --------------------------------------------------------------------- file shapes
+
+
+def test_semicolon_file_with_decimal_commas_is_detected(tmp_path: Path) -> None:
+    rows = _rows()
+    body = [[row[name].replace(".", ",") for name in ATTRIBUTES] for row in rows]
+    path = _write(tmp_path / "eu.csv", list(ATTRIBUTES), body, delim=";")
+    run = _build(tmp_path, path)
+    _assert_all_valid(run, ROWS)
+    assert 'delimiter ";", decimal mark ","' in run.output
+    with run.connect() as con:
+        income = con.execute(
+            "select income from stg_customers order by source_row_number"
+        ).fetchall()
+    assert income[0][0] == pytest.approx(float(rows[0]["Income"]))
+
+
+def test_quoted_thousands_separators_parse(tmp_path: Path) -> None:
+    rows = _rows()
+    body = []
+    for row in rows:
+        income = float(row["Income"])
+        row_values = [row[name] for name in ATTRIBUTES]
+        row_values[ATTRIBUTES.index("Income")] = f'"{income:,.2f}"'
+        body.append(row_values)
+    path = _write(tmp_path / "thousands.csv", list(ATTRIBUTES), body)
+    run = _build(tmp_path, path)
+    _assert_all_valid(run, ROWS)
+    with run.connect() as con:
+        [(income,)] = con.execute(
+            "select income from stg_customers where source_row_number = 1"
+        ).fetchall()
+    assert income == pytest.approx(round(float(rows[0]["Income"]), 2))
+
+
+def test_utf8_bom_and_crlf(tmp_path: Path) -> None:
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    path = _write(tmp_path / "bom.csv", ["\ufeffAge", *ATTRIBUTES[1:]], body, newline="\r\n")
+    _assert_all_valid(_build(tmp_path, path), ROWS)
+
+
+@pytest.mark.parametrize("encoding", ["latin-1", "utf-16"])
+def test_latin1_and_utf16_files_are_read(tmp_path: Path, encoding: str) -> None:
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] + ["Agência Lisboa"] for row in rows]
+    path = _write(tmp_path / "enc.csv", [*ATTRIBUTES, "Filial"], body, encoding=encoding)
+    run = _build(tmp_path, path)
+    _assert_all_valid(run, ROWS)
+    assert f"read as {encoding}" in run.output
+    assert "ignoring column(s) Filial" in run.output
+
+
+def test_column_names_in_any_case_or_spacing(tmp_path: Path) -> None:
+    spellings = [
+        "AGE",
+        "income",
+        "Credit Score",
+        "account_tenure",
+        "MONTHLY SPENDING",
+        "transactionFrequency",
+        "Avg Account Balance",
+        "num_products",
+        "App-Usage-Score",
+        "SUPPORTCALLS",
+    ]
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    _assert_all_valid(_build(tmp_path, _write(tmp_path / "names.csv", spellings, body)), ROWS)
+
+
+def test_parquet_with_decimal_and_string_typed_numbers(tmp_path: Path) -> None:
+    table = generate_customers(ROWS, seed=21).customers
+    columns = {}
+    for name in ATTRIBUTES:
+        values = table.column(name).to_numpy().astype(float)
+        if name in ("Income", "AvgAccountBalance"):
+            columns[name] = pa.array([round(v, 2) for v in values]).cast(pa.decimal128(18, 2))
+        elif name in ("CreditScore", "Age"):
+            columns[name] = pa.array([f"{v:.2f}" for v in values])
+        else:
+            columns[name] = pa.array(values)
+    path = tmp_path / "typed.parquet"
+    pq.write_table(pa.table(columns), path)
+    _assert_all_valid(_build(tmp_path, path), ROWS)
+
+
+def test_notebook_shaped_file_quarantines_nothing_and_segments_like_the_demo(
+    tmp_path: Path, demo_build: DbtRun
+) -> None:
+    """PascalCase, no id column, every number a long float, fractional credit scores."""
+    rng = np.random.default_rng(5)
+    with (REPO / "seeds" / "demo_customers.csv").open() as source:
+        rows = list(csv.DictReader(source))
+    body = []
+    for row in rows:
+        values = []
+        for name in ATTRIBUTES:
+            value = float(row[name])
+            if name in ("NumProducts", "SupportCalls"):
+                values.append(f"{value:.1f}")  # 3.0: a whole number written as a float
+            elif name in ("CreditScore", "Age"):
+                values.append(
+                    repr(
+                        min(value + rng.uniform(0, 0.9), 850.0 if name == "CreditScore" else 100.0)
+                    )
+                )
+            else:
+                # long floats, kept inside each range (app usage tops out at 10)
+                values.append(repr(value * (1 - rng.uniform(0, 1e-9))))
+        body.append(values)
+    path = _write(tmp_path / "notebook.csv", list(ATTRIBUTES), body)
+    run = run_dbt(tmp_path / "build", "build", dbt_vars={"customers_path": str(path)})
+    assert run.returncode == 0, run.output[-4000:]
+    read, valid, rejected = _counts(run)
+    assert (read, valid, rejected) == (len(rows), len(rows), 0)
+    with run.connect() as con:
+        fractional = con.execute(
+            "select count(*) from stg_customers where credit_score != floor(credit_score)"
+        ).fetchone()[0]
+        k, personas = con.execute(
+            "select k, (select list(distinct persona_id order by persona_id)"
+            " from customer_segments) from segment_model_summary"
+        ).fetchone()
+    assert fractional > len(rows) // 2
+    with demo_build.connect() as con:
+        demo_k, demo_personas = con.execute(
+            "select k, (select list(distinct persona_id order by persona_id)"
+            " from customer_segments) from segment_model_summary"
+        ).fetchone()
+    assert (k, personas) == (demo_k, demo_personas)
+
+
+# ------------------------------------------------------------- refusal explains itself
+
+
+def _fingerprint(folder: Path) -> dict[str, str]:
+    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(folder.iterdir())}
+
+
+def test_mostly_bad_file_on_a_good_build_explains_itself_and_keeps_the_good_build(
+    tmp_path: Path, demo_build: DbtRun
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_build.database, database)
+    shutil.copytree(demo_build.database.parent / "exports", tmp_path / "exports")
+    before = _fingerprint(tmp_path / "exports")
+    with demo_build.connect_published() as con:
+        good_segments = con.execute("select count(*) from customer_segments").fetchone()[0]
+        good_invocation = con.execute(
+            "select invocation_id from build_log where published"
+        ).fetchone()[0]
+
+    # a ';' file with decimal commas, read with a forced '.' decimal mark: every
+    # fractional value is "not a number"
+    rows = _rows(rows=300)
+    body = [[row[name].replace(".", ",") for name in ATTRIBUTES] for row in rows]
+    bad = _write(tmp_path / "eu.csv", list(ATTRIBUTES), body, delim=";")
+    run = run_dbt(
+        tmp_path,
+        "build",
+        database=database,
+        dbt_vars={"customers_path": str(bad), "csv_decimal_separator": "."},
+    )
+
+    assert run.returncode != 0
+    output = run.output
+    assert "300 of 300 input rows (100.0%) were quarantined" in output
+    assert "Top reasons: " in output
+    assert "income: not a number (300 rows" in output
+    assert "decimal commas" in output and "csv_decimal_separator" in output
+    assert "stg_customers__rejected_summary" in output
+    with run.connect() as con:
+        assert con.execute("select count(*) from stg_customers__rejected").fetchone()[0] == 300
+        summary = dict(
+            con.execute(
+                "select reason, rejected_rows from stg_customers__rejected_summary"
+            ).fetchall()
+        )
+    assert summary["income: not a number"] == 300
+    # what analysts query, the exports and the report: still the good build
+    assert _fingerprint(tmp_path / "exports") == before
+    with run.connect_published() as con:
+        assert con.execute("select count(*) from customer_segments").fetchone()[0] == good_segments
+        log = con.execute("select status, published from build_log order by finished_at").fetchall()
+    assert log[-1] == ("failed", False)
+    data = load_report_data(database)
+    assert data.meta["invocation_id"] == good_invocation
+    assert data.meta["later_failed"]
+    assert data.quality["rows_read"] == good_segments + data.quality["rows_quarantined"]
+
+
+def test_report_refuses_a_warehouse_never_published(tmp_path: Path) -> None:
+    from bank_segments.cli import main
+
+    path = _write(
+        tmp_path / "few.csv", list(ATTRIBUTES), [[r[n] for n in ATTRIBUTES] for r in _rows(rows=3)]
+    )
+    run = run_dbt(tmp_path / "build", "build", dbt_vars={"customers_path": str(path)})
+    assert run.returncode != 0
+    assert main(["report", "--db", str(run.database), "--out", str(tmp_path / "r.html")]) == 2
+    assert not (tmp_path / "r.html").exists()
+
+
+# ------------------------------------------------------------------ audit points
+
+
+def test_two_columns_for_one_attribute_stop_the_build(tmp_path: Path) -> None:
+    rows = _rows()
+    header = [*ATTRIBUTES, "credit_score"]
+    body = [[row[name] for name in ATTRIBUTES] + ["577"] for row in rows]
+    run = _build(tmp_path, _write(tmp_path / "twice.csv", header, body))
+    assert "has two columns for credit_score: 'CreditScore' and 'credit_score'" in _one_line_error(
+        run
+    )
+
+
+def test_a_repeated_header_stops_the_build(tmp_path: Path) -> None:
+    rows = _rows()
+    header = [*ATTRIBUTES, "CreditScore"]
+    body = [[row[name] for name in ATTRIBUTES] + ["577"] for row in rows]
+    run = _build(tmp_path, _write(tmp_path / "twice.csv", header, body))
+    assert "has two columns for credit_score: 'CreditScore' and 'CreditScore'" in _one_line_error(
+        run
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        (5, "max_rejected_share = 5 is not a share between 0 and 1"),
+        (-0.1, "max_rejected_share = -0.1 is not a share between 0 and 1"),
+        ("five percent", 'max_rejected_share = "five percent" is not a number'),
+        ("1 or true", 'max_rejected_share = "1 or true" is not a number'),
+    ],
+)
+def test_bad_vars_stop_the_build_before_anything_runs(
+    tmp_path: Path, value: object, problem: str
+) -> None:
+    run = run_dbt(tmp_path, "build", dbt_vars={"max_rejected_share": value})
+    output = _one_line_error(run)
+    assert problem in output
+    assert "A good value: --vars '{max_rejected_share: 0.05 (5 %)}'" in output
+    assert not (tmp_path / "target" / "run_results.json").exists() or all(
+        result["status"] != "success" for result in run.results()
+    )
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "problem"),
+    [
+        ({"csv_delimiter": ":"}, 'var csv_delimiter = ":" is not one of'),
+        ({"as_of_date": "31/01/2026"}, 'var as_of_date = "31/01/2026" is not a date'),
+        ({"plausibility_bounds": {"income": [5, 1]}}, "a low bound above its high bound"),
+    ],
+)
+def test_other_vars_are_checked_too(tmp_path: Path, dbt_vars: dict, problem: str) -> None:
+    run = run_dbt(tmp_path, "build", dbt_vars=dbt_vars)
+    assert problem in _one_line_error(run)
+
+
+def test_absurd_finite_values_are_quarantined_as_implausible(tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0]["Income"] = "1e308"
+    rows[1]["Income"] = "1e-320"
+    rows[2]["AvgAccountBalance"] = "5e15"
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    run = _build(tmp_path, _write(tmp_path / "absurd.csv", list(ATTRIBUTES), body))
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        rejected = con.execute(
+            "select source_row_number, rejection_reasons from stg_customers__rejected order by 1"
+        ).fetchall()
+        infinite = con.execute(
+            "select count(*) from int_customer_features where not isfinite(spending_ratio)"
+            " or not isfinite(clv_proxy) or not isfinite(engagement_score)"
+        ).fetchone()[0]
+    assert rejected == [
+        (1, ["income: implausible, outside 1 to 1000000000"]),
+        (2, ["income: implausible, outside 1 to 1000000000"]),
+        (3, ["avg_account_balance: implausible, outside 0 to 10000000000"]),
+    ]
+    assert infinite == 0
+    assert sum(_counts(run)[1:]) == ROWS
+
+
+def test_plausibility_bounds_are_overridable(tmp_path: Path) -> None:
+    rows = _rows()
+    rows[0]["Income"] = "5000000000"
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    path = _write(tmp_path / "rich.csv", list(ATTRIBUTES), body)
+    run = _build(tmp_path, path, plausibility_bounds={"income": [1, 1e10]})
+    _assert_all_valid(run, ROWS)
+
+
+def test_wildcards_in_customers_path_are_refused(tmp_path: Path) -> None:
+    run = _build(tmp_path, tmp_path / "*.csv")
+    assert "contains a wildcard" in _one_line_error(run)
+
+
+def test_ids_are_trimmed_and_float_ids_become_integer_text(tmp_path: Path) -> None:
+    table = generate_customers(ROWS, seed=21).customers
+    ids = [1234567890123456.0 + i for i in range(ROWS)]
+    table = table.set_column(0, "CustomerID", pa.array(ids))
+    pq.write_table(table, tmp_path / "float_ids.parquet")
+    run = _build(tmp_path, tmp_path / "float_ids.parquet")
+    _assert_all_valid(run, ROWS)
+    with run.connect() as con:
+        first = con.execute(
+            "select customer_id from stg_customers order by source_row_number limit 1"
+        ).fetchone()[0]
+    assert first == "1234567890123456"
+
+    rows = _rows()
+    body = [[f"  C{i} ", *(row[name] for name in ATTRIBUTES)] for i, row in enumerate(rows)]
+    run = _build(tmp_path / "text", _write(tmp_path / "ids.csv", ["CustomerID", *ATTRIBUTES], body))
+    _assert_all_valid(run, ROWS)
+    with run.connect() as con:
+        first = con.execute(
+            "select customer_id from stg_customers order by source_row_number limit 1"
+        ).fetchone()[0]
+    assert first == "C0"
+
+
+@pytest.mark.parametrize("rows", [0, 1, 5])
+def test_few_row_files_fail_in_one_line_with_the_counts(tmp_path: Path, rows: int) -> None:
+    body = [[row[name] for name in ATTRIBUTES] for row in _rows(rows=max(rows, 1))][:rows]
+    run = _build(tmp_path, _write(tmp_path / "few.csv", list(ATTRIBUTES), body))
+    output = _one_line_error(run)
+    assert f"has {rows} valid customer(s); segmentation needs at least 9" in output
+
+
+def test_as_of_date_comes_from_the_file_the_var_or_the_build_date(tmp_path: Path) -> None:
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] + ["2026-01-31"] for row in rows]
+    body[3][-1] = "31.31.2026"
+    run = _build(tmp_path, _write(tmp_path / "dated.csv", [*ATTRIBUTES, "Snapshot Date"], body))
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        dates = con.execute(
+            "select distinct cast(as_of_date as varchar) from int_customer_features"
+        ).fetchall()
+        rejected = con.execute("select rejection_reasons from stg_customers__rejected").fetchall()
+    assert dates == [("2026-01-31",)]
+    assert rejected == [(["as_of_date: not a date (YYYY-MM-DD)"],)]
+
+    plain = _write(
+        tmp_path / "plain.csv", list(ATTRIBUTES), [[r[n] for n in ATTRIBUTES] for r in rows]
+    )
+    run = _build(tmp_path / "var", plain, as_of_date="2025-12-31")
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        assert con.execute(
+            "select distinct cast(as_of_date as varchar) from stg_customers"
+        ).fetchall() == [("2025-12-31",)]
+
+
+# ------------------------------------------------- `bank-segments build` housekeeping
+
+
+def _bank_segments_build(tmp_path: Path, database: Path, *dbt_args: str):
+    import os
+    import subprocess
+    import sys
+
+    command = [
+        str(Path(sys.executable).with_name("bank-segments")),
+        "build",
+        *dbt_args,
+        "--target-path",
+        str(tmp_path / "target"),
+        "--log-path",
+        str(tmp_path / "logs"),
+    ]
+    env = {**os.environ, "BANK_SEGMENTS_DB": str(database)}
+    return subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
+
+
+def test_a_locked_warehouse_is_one_line(tmp_path: Path) -> None:
+    import duckdb
+
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)):  # another writer holds the lock
+        done = _bank_segments_build(tmp_path, database, "--select", "stg_customers__input")
+    assert done.returncode == 2
+    assert "Traceback" not in done.stdout + done.stderr
+    assert done.stderr.count("\n") == 1
+    assert f"the warehouse {database} is in use by another process" in done.stderr
+
+
+def test_an_interrupted_exports_temporary_file_is_removed_at_the_next_build(tmp_path: Path) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    stale = exports / "tmp_customer_segments.parquet"
+    stale.write_bytes(b"")
+    keep = exports / "notes.txt"
+    keep.write_text("mine")
+    done = _bank_segments_build(tmp_path, database, "--select", "feature_bands")
+    assert done.returncode == 0, done.stdout[-3000:]
+    assert not stale.exists()
+    assert keep.exists()
+    assert f"removed {stale}" in done.stdout
