@@ -1,0 +1,171 @@
+{#-
+    The segment model in SQL: portable building blocks behind adapter.dispatch (one
+    name, a default__ and engine-specific implementations where engines differ), the
+    fit-sample size check, and the active version's parameters for customer_scores.
+-#}
+
+{% macro segment_sample_key(column, seed) %}
+    {#- A deterministic pseudo-random key per customer and seed: the fit sample is the
+        customers with the smallest keys, so it does not depend on row order. -#}
+    {{ return(adapter.dispatch('segment_sample_key', 'bank_segments')(column, seed)) }}
+{% endmacro %}
+
+{% macro default__segment_sample_key(column, seed) -%}
+    md5(cast({{ column }} as {{ dbt.type_string() }}) || '/{{ seed }}')
+{%- endmacro %}
+
+{% macro duckdb__segment_sample_key(column, seed) -%}
+    hash(cast({{ column }} as varchar) || '/{{ seed }}')
+{%- endmacro %}
+
+{% macro spark__segment_sample_key(column, seed) -%}
+    xxhash64(cast({{ column }} as string), {{ seed }})
+{%- endmacro %}
+
+
+{% macro segment_explode(column) %}
+    {#- Select-list expression giving one row per element of a list column (a list of
+        structs in the registry); read fields as <alias>.<field>. -#}
+    {{ return(adapter.dispatch('segment_explode', 'bank_segments')(column)) }}
+{% endmacro %}
+
+{% macro default__segment_explode(column) -%}
+    unnest({{ column }})
+{%- endmacro %}
+
+{% macro spark__segment_explode(column) -%}
+    explode({{ column }})
+{%- endmacro %}
+
+
+{% macro segment_log1p(expression) %}
+    {#- log(1 + x); engines without log1p use ln(1 + x), equal to within 1e-14
+        relative for the money columns it is meant for (0 or >= 0.01). -#}
+    {{ return(adapter.dispatch('segment_log1p', 'bank_segments')(expression)) }}
+{% endmacro %}
+
+{% macro default__segment_log1p(expression) -%}
+    ln(1 + {{ expression }})
+{%- endmacro %}
+
+{% macro spark__segment_log1p(expression) -%}
+    log1p({{ expression }})
+{%- endmacro %}
+
+
+{% macro segment_least(expressions) %}
+    {#- The smallest non-null value of a list of expressions (null when all are null). -#}
+    {{ return(adapter.dispatch('segment_least', 'bank_segments')(expressions)) }}
+{% endmacro %}
+
+{% macro default__segment_least(expressions) -%}
+    {%- if expressions | length == 0 -%}
+        cast(null as {{ dbt.type_float() }})
+    {%- elif expressions | length == 1 -%}
+        {{ expressions[0] }}
+    {%- else -%}
+        least({{ expressions | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro segment_double(value) %}
+    {#- A float as an exact SQL double literal: Python's shortest round-trip repr, with
+        an exponent so that DuckDB and Spark read a DOUBLE, not a DECIMAL. -#}
+    {%- set text = (value | float) | string -%}
+    {%- if 'e' not in text and 'n' not in text -%}
+        {%- set text = text ~ 'e0' -%}
+    {%- endif -%}
+    {{ return('(' ~ text ~ ')' if text.startswith('-') else text) }}
+{% endmacro %}
+
+
+{% macro segment_fit_sample_size() %}
+    {#- var fit_sample_size (default 200000; null = all rows), checked: a bad value
+        stops the build here, before any version is written. -#}
+    {%- set size = var('fit_sample_size', 200000) -%}
+    {%- if size is none or size | string | lower in ['none', 'null', ''] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if size is string and not size.strip().isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
+            ~ "for all rows), got '" ~ size ~ "'") }}
+    {%- endif -%}
+    {%- if size | int != size | float or size | int < 2 -%}
+        {{ exceptions.raise_compiler_error(
+            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
+            ~ "for all rows), got " ~ size) }}
+    {%- endif -%}
+    {{ return(size | int) }}
+{% endmacro %}
+
+
+{% macro segment_scoring_parameters(versions, scaler, centroids, pca) %}
+    {#-
+        The active version's parameters as plain values, for customer_scores to render
+        as exact literals. Returns none when the registry does not exist yet (compile,
+        docs or lint before the first build); a build or run then fails with a clear
+        message instead of scoring with nothing.
+    -#}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if load_relation(versions) is none -%}
+        {%- if flags.WHICH in ['build', 'run'] -%}
+            {{ exceptions.raise_compiler_error(
+                "customer_scores: the model registry does not exist; build "
+                ~ "segment_model_fit first (dbt build --select +customer_scores)") }}
+        {%- endif -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set active = run_query(
+        "select model_version, k from " ~ versions ~ " where is_active") -%}
+    {%- if active.rows | length != 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "customer_scores: expected one active model version, found "
+            ~ active.rows | length ~ " (is segment_model_fit built?)") }}
+    {%- endif -%}
+    {%- set version = active.rows[0][0] -%}
+    {%- set where = " where model_version = '" ~ version ~ "'" -%}
+    {%- set scaler_rows = run_query(
+        "select feature, transform, mean, std from " ~ scaler ~ where
+        ~ " order by feature_index") -%}
+    {%- set centroid_rows = run_query(
+        "select cluster_id, feature_index, centroid_z from " ~ centroids ~ where
+        ~ " order by cluster_id, feature_index") -%}
+    {%- set pca_rows = run_query(
+        "select component, feature_index, loading, centre_z from " ~ pca ~ where
+        ~ " order by component, feature_index") -%}
+    {%- set d = scaler_rows.rows | length -%}
+    {%- set k = active.rows[0][1] | int -%}
+    {%- set result = {
+        'model_version': version,
+        'k': k,
+        'features': [],
+        'centroids': [],
+        'components': [],
+        'centre': [],
+    } -%}
+    {%- for row in scaler_rows.rows -%}
+        {%- do result.features.append({
+            'feature': row[0], 'log1p': row[1] == 'log1p', 'mean': row[2], 'std': row[3]
+        }) -%}
+    {%- endfor -%}
+    {%- for cluster in range(k) -%}
+        {%- do result.centroids.append([]) -%}
+    {%- endfor -%}
+    {%- for row in centroid_rows.rows -%}
+        {%- do result.centroids[(row[0] | int) - 1].append(row[2]) -%}
+    {%- endfor -%}
+    {%- for component in range(2) -%}
+        {%- do result.components.append([]) -%}
+    {%- endfor -%}
+    {%- for row in pca_rows.rows -%}
+        {%- do result.components[(row[0] | int) - 1].append(row[2]) -%}
+        {%- if row[0] | int == 1 -%}
+            {%- do result.centre.append(row[3]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(result) }}
+{% endmacro %}
