@@ -562,3 +562,71 @@ def read_fit_sample(relation: Any, features: Sequence[str]) -> tuple[list[str], 
         values[:, j] = table.column(name).to_numpy()
     population = int(table.column("population_rows")[0].as_py())
     return table.column(ID_COLUMN).to_pylist(), values, population
+
+
+def model_from_registry_row(row: dict[str, Any]) -> SegmentModel:
+    """Rebuild the scoring part of a :class:`SegmentModel` from one registry row.
+
+    ``row`` is a row of ``segment_model_fit`` as Python values (nested lists of dicts),
+    e.g. ``relation.to_arrow_table().to_pylist()[0]``. What scoring needs (features,
+    scaler, centroids, PCA, per-cluster p99) is exact; the K-selection record, personas
+    and deciles are not rebuilt. Used to check the SQL scoring against :func:`score`.
+    """
+    from bank_segments.segment_model import ClusterStats, SegmentModel
+    from bank_segments.segmentation import Projection, Scaler
+
+    def split(text: str | None) -> tuple[str, ...]:
+        return tuple(item for item in (text or "").split(",") if item)
+
+    scaler_rows = sorted(row["scaler"], key=lambda item: item["feature_index"])
+    d, k = len(scaler_rows), int(row["k"])
+    centroids = np.zeros((k, d))
+    for item in row["centroids"]:
+        centroids[item["cluster_id"] - 1, item["feature_index"] - 1] = item["centroid_z"]
+    components, centre = np.zeros((2, d)), np.zeros(d)
+    ratio = np.zeros(2)
+    for item in row["pca"]:
+        components[item["component"] - 1, item["feature_index"] - 1] = item["loading"]
+        centre[item["feature_index"] - 1] = item["centre_z"]
+        ratio[item["component"] - 1] = item["explained_variance_ratio"]
+    clusters = sorted(row["clusters"], key=lambda item: item["cluster_id"])
+    params = FitParams(
+        segment_features=split(row["segment_features"]),
+        log1p_features=split(row["log1p_features"]),
+    )
+    return SegmentModel(
+        params=params,
+        training_rows=int(row["training_rows"]),
+        sample_rows=int(row["fit_sample_rows"]),
+        input_fingerprint=str(row["input_fingerprint"]),
+        dropped_features=split(row["dropped_features"]),
+        scaler=Scaler(
+            features=tuple(item["feature"] for item in scaler_rows),
+            mean=np.array([item["mean"] for item in scaler_rows]),
+            std=np.array([item["std"] for item in scaler_rows]),
+            log1p=tuple(item["transform"] == "log1p" for item in scaler_rows),
+        ),
+        clip_lower=np.array([item["clip_lower"] for item in scaler_rows]),
+        clip_upper=np.array([item["clip_upper"] for item in scaler_rows]),
+        k_scores=(),
+        k=k,
+        k_selection_method=str(row["k_selection_method"]),
+        silhouette=float("nan") if row["silhouette"] is None else float(row["silhouette"]),
+        structure_verdict=str(row["structure_verdict"]),
+        centroids_z=centroids,
+        personas=(),
+        projection=Projection(components=components, explained_variance_ratio=ratio, mean=centre),
+        cluster_stats=ClusterStats(
+            training_customers=np.array([item["training_customers"] for item in clusters]),
+            training_share=np.array([item["training_share"] for item in clusters]),
+            mean_distance=np.array([item["mean_distance"] for item in clusters]),
+            distance_quantiles=np.array(
+                [
+                    [item["distance_p50"], item["distance_p95"], item["distance_p99"]]
+                    for item in clusters
+                ]
+            ),
+        ),
+        deciles=(),
+        content_hash=str(row["content_hash"]),
+    )

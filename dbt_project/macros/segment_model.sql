@@ -169,3 +169,88 @@
     {%- endfor -%}
     {{ return(result) }}
 {% endmacro %}
+
+
+{#-
+    Column lists of customer_scores, rendered from the active version's parameters
+    (segment_scoring_parameters). Each returns comma-separated select expressions.
+-#}
+
+{% macro segment_z_columns(model) %}
+    {#- z_<j> = (t(x_j) - mean_j) / std_j for each feature used, t = log1p or identity -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ dbt.type_float() ~ ')' -%}
+        {%- set t = segment_log1p(x) if f.log1p else x -%}
+        {%- do columns.append('(' ~ t ~ ' - ' ~ segment_double(f.mean) ~ ') / '
+            ~ segment_double(f.std) ~ ' as z_' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- if not columns -%}
+        {#- a model without features (identical customers): nothing to standardize -#}
+        {%- do columns.append('0.0e0 as z_none') -%}
+    {%- endif -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_squared_distance_columns(model) %}
+    {#- d2_<c> = sum over features of (z_j - centroid_cj)^2, one column per cluster -#}
+    {%- set columns = [] -%}
+    {%- for centroid in model.centroids -%}
+        {%- set terms = [] -%}
+        {%- for value in centroid -%}
+            {%- set diff = '(z_' ~ loop.index ~ ' - ' ~ segment_double(value) ~ ')' -%}
+            {%- do terms.append(diff ~ ' * ' ~ diff) -%}
+        {%- endfor -%}
+        {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
+            ~ ' as d2_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_nearest_columns(model) %}
+    {#- own_d2 (smallest d2) and cluster_id (its cluster, the lowest on an exact tie) -#}
+    {%- set squared = [] -%}
+    {%- set cases = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do squared.append('d2_' ~ cluster) -%}
+    {%- endfor -%}
+    {%- set own = segment_least(squared) -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do cases.append('when d2_' ~ cluster ~ ' = ' ~ own ~ ' then ' ~ cluster) -%}
+    {%- endfor -%}
+    {{ return(own ~ ' as own_d2,\n        case ' ~ cases | join(' ') ~ ' end as cluster_id') }}
+{% endmacro %}
+
+
+{% macro segment_second_nearest_column(model) %}
+    {#- other_d2: the smallest d2 of the other clusters (null for one cluster) -#}
+    {%- set others = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do others.append('case when cluster_id = ' ~ cluster ~ ' then null else d2_'
+            ~ cluster ~ ' end') -%}
+    {%- endfor -%}
+    {%- if model.k > 1 -%}
+        {{ return(segment_least(others) ~ ' as other_d2') }}
+    {%- else -%}
+        {{ return('cast(null as ' ~ dbt.type_float() ~ ') as other_d2') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro segment_pca_columns(model) %}
+    {#- pca_1, pca_2: (z - centre) . loadings of each component -#}
+    {%- set columns = [] -%}
+    {%- for component in model.components -%}
+        {%- set terms = [] -%}
+        {%- for loading in component -%}
+            {%- do terms.append('(z_' ~ loop.index ~ ' - '
+                ~ segment_double(model.centre[loop.index0]) ~ ') * '
+                ~ segment_double(loading)) -%}
+        {%- endfor -%}
+        {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
+            ~ ' as pca_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}

@@ -12,15 +12,13 @@
     ref('segment_model_pca'),
 ) %}
 {%- if model is none %}
-    {#- registry not built yet (compile / docs / lint): a placeholder of the same shape #}
+    {#- no registry yet (compile / docs / lint): a placeholder of the same shape #}
     {%- set model = {
         'model_version': 'none', 'k': 2,
         'features': [{'feature': 'age', 'log1p': false, 'mean': 0.0, 'std': 1.0}],
         'centroids': [[0.0], [1.0]], 'components': [[1.0], [0.0]], 'centre': [0.0],
     } %}
 {%- endif %}
-{%- set d = model.features | length %}
-{%- set k = model.k %}
 {%- set low_confidence_margin = var('low_confidence_margin') %}
 
 with
@@ -48,14 +46,8 @@ personas as (
 standardized as (
 
     select
-        customer_id{{ ',' if d > 0 }}
-        {%- for f in model.features %}
-            {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ dbt.type_float() ~ ')' %}
-            (
-                {{ segment_log1p(x) if f.log1p else x }}
-                - {{ segment_double(f.mean) }}
-            ) / {{ segment_double(f.std) }} as z_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        customer_id,
+        {{ segment_z_columns(model) }}
 
     from features
 
@@ -65,31 +57,9 @@ squared_distances as (
 
     select
         *,
-        {%- for centroid in model.centroids %}
-            {%- set terms = [] %}
-            {%- for c in centroid %}
-                {%- set diff = '(z_' ~ loop.index ~ ' - ' ~ segment_double(c) ~ ')' %}
-                {%- do terms.append(diff ~ ' * ' ~ diff) %}
-            {%- endfor %}
-            {{ terms | join('\n            + ') if terms else '0.0e0' }}
-            as d2_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ segment_squared_distance_columns(model) }}
 
     from standardized
-
-),
-
-nearest as (
-
-    select
-        *,
-        {%- set squared = [] %}
-        {%- for cluster in range(1, k + 1) %}
-            {%- do squared.append('d2_' ~ cluster) %}
-        {%- endfor %}
-        {{ segment_least(squared) }} as own_d2
-
-    from squared_distances
 
 ),
 
@@ -97,13 +67,9 @@ assigned as (
 
     select
         *,
-        case
-            {%- for cluster in range(1, k + 1) %}
-                when d2_{{ cluster }} = own_d2 then {{ cluster }}
-            {%- endfor %}
-        end as cluster_id
+        {{ segment_nearest_columns(model) }}
 
-    from nearest
+    from squared_distances
 
 ),
 
@@ -111,14 +77,7 @@ second_nearest as (
 
     select
         *,
-        {%- set others = [] %}
-        {%- for cluster in range(1, k + 1) %}
-            {%- do others.append(
-                'case when cluster_id = ' ~ cluster ~ ' then null else d2_'
-                ~ cluster ~ ' end') %}
-        {%- endfor %}
-        {{ segment_least(others) if k > 1 else 'cast(null as '
-            ~ dbt.type_float() ~ ')' }} as other_d2
+        {{ segment_second_nearest_column(model) }}
 
     from assigned
 
@@ -128,16 +87,7 @@ projected as (
 
     select
         *,
-        {%- for component in model.components %}
-            {%- set terms = [] %}
-            {%- for loading in component %}
-                {%- do terms.append('(z_' ~ loop.index ~ ' - '
-                    ~ segment_double(model.centre[loop.index0]) ~ ') * '
-                    ~ segment_double(loading)) %}
-            {%- endfor %}
-            {{ terms | join('\n            + ') if terms else '0.0e0' }}
-            as pca_{{ loop.index }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        {{ segment_pca_columns(model) }}
 
     from second_nearest
 

@@ -21,12 +21,12 @@ items as (
 final as (
 
     select
-        model_version,
-        item.cluster_id as cluster_id,
-        item.feature_index as feature_index,
-        item.feature as feature,
-        item.centroid_z as centroid_z,
-        item.centroid_value as centroid_value
+        items.model_version,
+        items.item.cluster_id,
+        items.item.feature_index,
+        items.item.feature,
+        items.item.centroid_z,
+        items.item.centroid_value
 
     from items
 

@@ -21,14 +21,14 @@ items as (
 final as (
 
     select
-        model_version,
-        item.cluster_id as cluster_id,
-        item.training_customers as training_customers,
-        item.training_share as training_share,
-        item.mean_distance as mean_distance,
-        item.distance_p50 as distance_p50,
-        item.distance_p95 as distance_p95,
-        item.distance_p99 as distance_p99
+        items.model_version,
+        items.item.cluster_id,
+        items.item.training_customers,
+        items.item.training_share,
+        items.item.mean_distance,
+        items.item.distance_p50,
+        items.item.distance_p95,
+        items.item.distance_p99
 
     from items
 

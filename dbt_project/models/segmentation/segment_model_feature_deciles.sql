@@ -21,12 +21,12 @@ items as (
 final as (
 
     select
-        model_version,
-        item.feature as feature,
-        item.decile as decile,
-        item.lower_edge as lower_edge,
-        item.upper_edge as upper_edge,
-        item.training_share as training_share
+        items.model_version,
+        items.item.feature,
+        items.item.decile,
+        items.item.lower_edge,
+        items.item.upper_edge,
+        items.item.training_share
 
     from items
 

@@ -21,18 +21,18 @@ items as (
 final as (
 
     select
-        model_version,
-        item.k as k,
-        item.silhouette as silhouette,
-        item.davies_bouldin as davies_bouldin,
-        item.calinski_harabasz as calinski_harabasz,
-        item.inertia as inertia,
-        item.smallest_cluster_share as smallest_cluster_share,
-        item.structure_verdict as structure_verdict,
-        item.is_eligible as is_eligible,
-        item.is_chosen as is_chosen,
-        item.k_selection_sample_size as k_selection_sample_size,
-        item.silhouette_sample_size as silhouette_sample_size
+        items.model_version,
+        items.item.k,
+        items.item.silhouette,
+        items.item.davies_bouldin,
+        items.item.calinski_harabasz,
+        items.item.inertia,
+        items.item.smallest_cluster_share,
+        items.item.structure_verdict,
+        items.item.is_eligible,
+        items.item.is_chosen,
+        items.item.k_selection_sample_size,
+        items.item.silhouette_sample_size
 
     from items
 

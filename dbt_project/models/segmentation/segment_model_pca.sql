@@ -21,13 +21,13 @@ items as (
 final as (
 
     select
-        model_version,
-        item.component as component,
-        item.explained_variance_ratio as explained_variance_ratio,
-        item.feature_index as feature_index,
-        item.feature as feature,
-        item.loading as loading,
-        item.centre_z as centre_z
+        items.model_version,
+        items.item.component,
+        items.item.explained_variance_ratio,
+        items.item.feature_index,
+        items.item.feature,
+        items.item.loading,
+        items.item.centre_z
 
     from items
 

@@ -21,14 +21,14 @@ items as (
 final as (
 
     select
-        model_version,
-        item.cluster_id as cluster_id,
-        item.persona_id as persona_id,
-        item.persona_name as persona_name,
-        item.is_named as is_named,
-        item.match_score as match_score,
-        item.runner_up_persona_id as runner_up_persona_id,
-        item.runner_up_score as runner_up_score
+        items.model_version,
+        items.item.cluster_id,
+        items.item.persona_id,
+        items.item.persona_name,
+        items.item.is_named,
+        items.item.match_score,
+        items.item.runner_up_persona_id,
+        items.item.runner_up_score
 
     from items
 

@@ -21,14 +21,14 @@ items as (
 final as (
 
     select
-        model_version,
-        item.feature_index as feature_index,
-        item.feature as feature,
-        item.transform as transform,
-        item.mean as mean,
-        item.std as std,
-        item.clip_lower as clip_lower,
-        item.clip_upper as clip_upper
+        items.model_version,
+        items.item.feature_index,
+        items.item.feature,
+        items.item.transform,
+        items.item.mean,
+        items.item.std,
+        items.item.clip_lower,
+        items.item.clip_upper
 
     from items
 

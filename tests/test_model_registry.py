@@ -1,0 +1,224 @@
+"""The segment model registry inside real `dbt build`s: fit once, score in SQL, survive.
+
+One warehouse goes through a customer's life: a first build fits v0001, a second build
+on the same file scores, a file where half the customers are new is scored without a
+refit, two refits add two versions with identical content, a pin scores with an old
+version, and bad vars stop with one clear error without writing a version or touching
+the marts and exports. SQL scoring is checked against the Python reference
+(:func:`bank_segments.segment_model.score`) on the demo and on 200,000 customers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pytest
+
+from bank_segments.generator import generate_customers, write_table
+from bank_segments.segment_model import score
+from bank_segments.segment_models import model_from_registry_row
+from tests.dbt_runner import DbtRun, run_dbt
+
+EXPORTS = ("customer_segments", "segment_profiles")
+
+
+def build(workdir: Path, database: Path, dbt_vars: dict | None = None, ok: bool = True) -> DbtRun:
+    run = run_dbt(workdir, "build", dbt_vars=dbt_vars, database=database)
+    if ok:
+        assert run.returncode == 0, run.output[-4000:]
+    return run
+
+
+def rows(run: DbtRun, sql: str) -> list[tuple]:
+    with run.connect() as con:
+        return con.execute(sql).fetchall()
+
+
+def segments(run: DbtRun) -> dict[str, str]:
+    return dict(rows(run, "select customer_id, persona_id from customer_segments"))
+
+
+def versions(run: DbtRun) -> list[tuple]:
+    return rows(
+        run,
+        "select model_version, content_hash, is_active from segment_model_versions "
+        "order by version_number",
+    )
+
+
+def assert_sql_scores_match_python(run: DbtRun) -> None:
+    """customer_scores (SQL) equals score() (NumPy) on the stored active version.
+
+    Same cluster for every customer (exact distance ties aside: none occur here);
+    distances and PCA coordinates equal within 1e-9 relative, with an absolute 1e-9
+    floor for values near zero where a relative bound means nothing.
+    """
+    with run.connect() as con:
+        registry = con.sql(
+            "select * from segment_model_fit where model_version = "
+            "(select model_version from segment_model_versions where is_active)"
+        ).to_arrow_table()
+        model = model_from_registry_row(registry.to_pylist()[0])
+        features = ", ".join(f'cast("{f}" as double) as "{f}"' for f in model.features)
+        table = con.sql(
+            f"select s.*, {features} from customer_scores as s "
+            "join int_customer_features as f using (customer_id) order by customer_id"
+        ).to_arrow_table()
+    values = np.column_stack(
+        [
+            table.column(f).to_numpy() if f in model.features else np.zeros(table.num_rows)
+            for f in model.params.segment_features
+        ]
+    )
+    expected = score(values, model)
+    assert np.array_equal(table.column("cluster_id").to_numpy(), expected.cluster_id)
+    for column, want in (
+        ("distance_to_centroid", expected.distance_to_centroid),
+        ("distance_to_nearest_other", expected.distance_to_nearest_other),
+        ("pca_1", expected.pca[:, 0]),
+        ("pca_2", expected.pca[:, 1]),
+    ):
+        np.testing.assert_allclose(table.column(column).to_numpy(), want, rtol=1e-9, atol=1e-9)
+    assert np.array_equal(table.column("is_outlier").to_numpy(), expected.is_outlier)
+    low = table.column("is_low_confidence").to_numpy()
+    assert np.array_equal(low, expected.margin < 0.5)
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """File A: 2,000 customers. File B: half of A plus 1,000 customers A never had."""
+    folder = tmp_path_factory.mktemp("registry_files")
+    first = generate_customers(2_000, seed=21).customers
+    newcomers = generate_customers(1_000, seed=22).customers
+    ids = pa.array([f"NEW{i:06d}" for i in range(1_000)])
+    newcomers = newcomers.set_column(0, newcomers.schema.field(0).name, ids)
+    half = pa.concat_tables([first.slice(0, 1_000), newcomers])
+    return {
+        "a": write_table(first, folder / "a.csv"),
+        "b": write_table(half, folder / "b.csv"),
+    }
+
+
+@pytest.fixture(scope="module")
+def life(tmp_path_factory: pytest.TempPathFactory, files) -> dict[str, DbtRun]:
+    folder = tmp_path_factory.mktemp("registry")
+    database = folder / "warehouse.duckdb"
+    a, b = {"customers_path": str(files["a"])}, {"customers_path": str(files["b"])}
+    runs = {"fit": build(folder / "1", database, a)}
+    runs["score"] = build(folder / "2", database, a)
+    runs["half_new"] = build(folder / "3", database, b)
+    runs["refit_1"] = build(folder / "4", database, {**a, "refit": True})
+    runs["refit_2"] = build(folder / "5", database, {**a, "refit": True})
+    first_version = versions(runs["fit"])[0][0]
+    runs["pinned"] = build(folder / "6", database, {**a, "model_version": first_version})
+    return runs
+
+
+def test_first_build_fits_and_second_scores(life) -> None:
+    fit, again = life["fit"], life["score"]
+    assert rows(fit, "select build_action from segment_model_summary") == [("fitted",)]
+    assert rows(again, "select build_action from segment_model_summary") == [("scored",)]
+    assert len(versions(again)) == 1
+    assert segments(again) == segments(fit)
+    assert rows(again, "select distinct model_version from customer_segments") == [
+        (versions(again)[0][0],)
+    ]
+    fit_node = next(r for r in again.results() if r["unique_id"].endswith(".segment_model_fit"))
+    assert fit_node["status"] == "success"
+
+
+def test_half_new_customers_are_scored_without_refit(life) -> None:
+    before, after = segments(life["score"]), segments(life["half_new"])
+    assert len(versions(life["half_new"])) == 1
+    assert len(after) == 2_000 and sum(c.startswith("NEW") for c in after) == 1_000
+    assert {c: after[c] for c in after if c in before} == {
+        c: before[c] for c in after if c in before
+    }
+    assert rows(life["half_new"], "select build_action from segment_model_summary") == [("scored",)]
+
+
+def test_refits_add_versions_with_identical_content(life) -> None:
+    run = life["refit_2"]
+    listed = versions(run)
+    assert [v[2] for v in listed] == [False, False, True]
+    assert len({v[1] for v in listed}) == 1, "same input and parameters, same content"
+    assert [v[0][:5] for v in listed] == ["v0001", "v0002", "v0003"]
+    centroids = rows(
+        run,
+        "select model_version, cluster_id, feature_index, centroid_z "
+        "from segment_model_centroids order by 2, 3, 1",
+    )
+    by_version: dict[str, list[float]] = {}
+    for version, _, _, value in centroids:
+        by_version.setdefault(version, []).append(value)
+    first, *others = by_version.values()
+    assert all(other == first for other in others)  # bit-identical floats
+    assert rows(run, "select build_action from segment_model_summary") == [("fitted",)]
+
+
+def test_pinned_version_scores(life) -> None:
+    run = life["pinned"]
+    listed = versions(run)
+    assert [v[2] for v in listed] == [True, False, False]
+    assert rows(run, "select distinct model_version from customer_segments") == [(listed[0][0],)]
+    assert rows(run, "select model_version, build_action from segment_model_summary") == [
+        (listed[0][0], "scored")
+    ]
+    assert segments(run) == segments(life["score"])
+
+
+def test_sql_scoring_matches_python_on_a_file(life) -> None:
+    assert_sql_scores_match_python(life["half_new"])
+
+
+def test_sql_scoring_matches_python_on_the_demo(demo_build: DbtRun) -> None:
+    assert_sql_scores_match_python(demo_build)
+    assert rows(demo_build, "select count(*) from customer_scores") == [(1500,)]
+
+
+@pytest.fixture(scope="module")
+def registry_warehouse(tmp_path_factory: pytest.TempPathFactory, files) -> tuple[Path, Path]:
+    """A warehouse with one fitted version and published exports."""
+    folder = tmp_path_factory.mktemp("bad_vars")
+    database = folder / "warehouse.duckdb"
+    build(folder / "ok", database, {"customers_path": str(files["a"])})
+    return folder, database
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        ({"model_version": "v0042-20260101"}, "is not a fitted version; known: v0001-"),
+        ({"refit": True, "k_min": 5, "k_max": 3}, r"k_max \(3\) is below k_min \(5\)"),
+        ({"refit": True, "fit_sample_size": -5}, "fit_sample_size must be a whole number"),
+        (
+            {"segment_features": ["age", "income", "credit_score"]},
+            "differ from active version .*refit: true",
+        ),
+    ],
+)
+def test_bad_vars_stop_without_a_version(registry_warehouse, files, dbt_vars, message) -> None:
+    import re
+
+    folder, database = registry_warehouse
+    exports = database.parent / "exports"
+    before = {name: (exports / f"{name}.parquet").read_bytes() for name in EXPORTS}
+    with pa_connect(database) as con:
+        marts_before = con.execute("select count(*), min(model_version) from customer_segments")
+        marts_before = marts_before.fetchall()
+    run = build(folder / "bad", database, {"customers_path": str(files["a"]), **dbt_vars}, ok=False)
+    assert run.returncode != 0
+    assert re.search(message, run.output), run.output[-3000:]
+    with run.connect() as con:
+        assert con.execute("select count(*) from segment_model_fit").fetchone() == (1,)
+        after = con.execute("select count(*), min(model_version) from customer_segments")
+        assert after.fetchall() == marts_before
+    assert {name: (exports / f"{name}.parquet").read_bytes() for name in EXPORTS} == before
+
+
+def pa_connect(database: Path):
+    import duckdb
+
+    return duckdb.connect(str(database), read_only=True)
