@@ -23,6 +23,15 @@ VERSION_COLUMNS = "model_version, version_number, segment_features, log1p_featur
 
 
 def model(dbt, session):
+    try:
+        registry = _fit_or_score(dbt, session)
+    except ValueError as error:
+        # one line naming the var and the fix, not the package's stack
+        raise ValueError(str(error)) from None
+    return registry
+
+
+def _fit_or_score(dbt, session):
     # dbt ships only the config keys it sees as literal dbt.config.get("...") calls
     config = {
         "segment_features": dbt.config.get("segment_features"),
@@ -55,7 +64,10 @@ def model(dbt, session):
     )
     if not plan.fit:
         return registry_table([])
+    return registry_table([_fit(dbt, plan, params, now)])
 
+
+def _fit(dbt, plan, params, now):
     # scikit-learn and SciPy load only when a build fits
     from bank_segments.personas import personas_from_rows
     from bank_segments.segment_model import fit_segment_model
@@ -76,4 +88,4 @@ def model(dbt, session):
         invocation_id=config_value(dbt.config.get("invocation_id")),
         package_version=__version__,
     )
-    return registry_table([row])
+    return row

@@ -54,7 +54,7 @@
 
 
 {% macro segment_least(expressions) %}
-    {#- The smallest non-null value of a list of expressions (null when all are null). -#}
+    {#- The smallest non-null value of a list of expressions (null if all are). -#}
     {{ return(adapter.dispatch('segment_least', 'bank_segments')(expressions)) }}
 {% endmacro %}
 
@@ -177,7 +177,7 @@
 -#}
 
 {% macro segment_z_columns(model) %}
-    {#- z_<j> = (t(x_j) - mean_j) / std_j for each feature used, t = log1p or identity -#}
+    {#- z_<j> = (t(x_j) - mean_j) / std_j per feature used; t = log1p or identity -#}
     {%- set columns = [] -%}
     {%- for f in model.features -%}
         {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ dbt.type_float() ~ ')' -%}
@@ -210,7 +210,7 @@
 
 
 {% macro segment_nearest_columns(model) %}
-    {#- own_d2 (smallest d2) and cluster_id (its cluster, the lowest on an exact tie) -#}
+    {#- own_d2 (smallest d2) and cluster_id (its cluster; the lowest on a tie) -#}
     {%- set squared = [] -%}
     {%- set cases = [] -%}
     {%- for cluster in range(1, model.k + 1) -%}
@@ -220,7 +220,8 @@
     {%- for cluster in range(1, model.k + 1) -%}
         {%- do cases.append('when d2_' ~ cluster ~ ' = ' ~ own ~ ' then ' ~ cluster) -%}
     {%- endfor -%}
-    {{ return(own ~ ' as own_d2,\n        case ' ~ cases | join(' ') ~ ' end as cluster_id') }}
+    {%- set nearest = 'case ' ~ cases | join(' ') ~ ' end as cluster_id' -%}
+    {{ return(own ~ ' as own_d2,\n        ' ~ nearest) }}
 {% endmacro %}
 
 
@@ -253,4 +254,34 @@
             ~ ' as pca_' ~ loop.index) -%}
     {%- endfor -%}
     {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_features(relation=none) %}
+    {#- var segment_features (default: the ten attributes + spending_ratio +
+        engagement_score), lower-cased; with a relation, names missing from it stop
+        the build with one line listing what is available. -#}
+    {%- set default = customer_attributes() + ['spending_ratio', 'engagement_score'] -%}
+    {%- set raw = var('segment_features', default) -%}
+    {%- if raw is string -%}
+        {%- set raw = raw.split(',') -%}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for name in raw -%}
+        {%- do names.append(name | string | trim | lower) -%}
+    {%- endfor -%}
+    {%- if relation is not none and execute -%}
+        {%- set available = [] -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do available.append(column.name | lower) -%}
+        {%- endfor -%}
+        {%- set missing = names | reject('in', available) | list -%}
+        {%- if available and missing -%}
+            {{ exceptions.raise_compiler_error(
+                "var segment_features names " ~ missing | join(', ')
+                ~ ", which are not columns of int_customer_features (available: "
+                ~ available | sort | join(', ') ~ ")") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(names) }}
 {% endmacro %}

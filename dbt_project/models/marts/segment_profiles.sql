@@ -231,10 +231,14 @@ final as (
         ) as digital_adoption_level,
 
         -- what sets the segment apart: largest centroid z-scores, in words
-        cast(top_feature_1 as varchar) as top_feature_1,
+        -- a one-segment model of identical customers has no feature that varies
+        cast(coalesce(top_feature_1, 'none (no feature varies)') as varchar)
+            as top_feature_1,
         cast(top_feature_2 as varchar) as top_feature_2,
         cast(top_feature_3 as varchar) as top_feature_3,
-        cast(distinguishing_features as varchar) as distinguishing_features
+        cast(
+            coalesce(distinguishing_features, 'none (no feature varies)') as varchar
+        ) as distinguishing_features
 
     from ranks
 

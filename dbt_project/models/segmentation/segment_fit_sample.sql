@@ -3,6 +3,7 @@
 -- id and var random_state, so the sample does not depend on the order of the file.
 {%- set sample_size = segment_fit_sample_size() %}
 {%- set random_state = var('random_state', 42) %}
+{%- set features = segment_features(ref('int_customer_features')) %}
 
 with
 
@@ -21,7 +22,10 @@ population as (
 keyed as (
 
     select
-        features.*,
+        features.customer_id,
+        {%- for feature in features %}
+            features.{{ feature }},
+        {%- endfor %}
         {{ segment_sample_key('features.customer_id', random_state) }} as sample_key
 
     from features

@@ -1,5 +1,5 @@
--- One row per version x feature x decile of the model registry: the feature_deciles list of
--- segment_model_fit unnested. Append-only like the registry it reads.
+-- One row per version x feature x decile of the model registry: the feature_deciles
+-- list of segment_model_fit unnested. Append-only like the registry it reads.
 with
 
 registry as (
