@@ -168,8 +168,13 @@ FIT_CONFIG_DEFAULTS: dict[str, Any] = {
 
 def fit_params_from_config(get: Any) -> FitParams:
     """:class:`FitParams` from a dbt model config getter (``dbt.config.get``), validated."""
+    # a sample size given as null means "all rows"; the yml always renders every var,
+    # so a missing key (a direct call) falls back to the default
     integers = {
-        name: config_int(get(name), name, default) for name, default in FIT_CONFIG_DEFAULTS.items()
+        name: config_int(
+            get(name), name, None if name.endswith("_size") and get(name) is not None else default
+        )
+        for name, default in FIT_CONFIG_DEFAULTS.items()
     }
     for name in ("k_min", "k_max", "random_state", "n_init"):
         if integers[name] is None:
