@@ -10,6 +10,7 @@ the marts and exports. SQL scoring is checked against the Python reference
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -105,76 +106,94 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     }
 
 
+@dataclass
+class Snapshot:
+    """What one build left in the shared warehouse (later builds overwrite it)."""
+
+    run: DbtRun
+    action: str
+    model_version: str
+    segments: dict[str, str]
+    versions: list[tuple]
+    centroids: dict[str, list[float]]
+
+
+def snapshot(run: DbtRun) -> Snapshot:
+    summary = "select build_action, model_version from segment_model_summary"
+    (action, version) = rows(run, summary)[0]
+    centroids: dict[str, list[float]] = {}
+    for model_version, value in rows(
+        run,
+        "select model_version, centroid_z from segment_model_centroids "
+        "order by cluster_id, feature_index",
+    ):
+        centroids.setdefault(model_version, []).append(value)
+    return Snapshot(run, action, version, segments(run), versions(run), centroids)
+
+
 @pytest.fixture(scope="module")
-def life(tmp_path_factory: pytest.TempPathFactory, files) -> dict[str, DbtRun]:
+def life(tmp_path_factory: pytest.TempPathFactory, files) -> dict[str, Snapshot]:
     folder = tmp_path_factory.mktemp("registry")
     database = folder / "warehouse.duckdb"
     a, b = {"customers_path": str(files["a"])}, {"customers_path": str(files["b"])}
-    runs = {"fit": build(folder / "1", database, a)}
-    runs["score"] = build(folder / "2", database, a)
-    runs["half_new"] = build(folder / "3", database, b)
-    runs["refit_1"] = build(folder / "4", database, {**a, "refit": True})
-    runs["refit_2"] = build(folder / "5", database, {**a, "refit": True})
-    first_version = versions(runs["fit"])[0][0]
-    runs["pinned"] = build(folder / "6", database, {**a, "model_version": first_version})
-    return runs
+    steps = [
+        ("fit", a),
+        ("score", a),
+        ("half_new", b),
+        ("refit_1", {**a, "refit": True}),
+        ("refit_2", {**a, "refit": True}),
+    ]
+    states: dict[str, Snapshot] = {}
+    for index, (name, dbt_vars) in enumerate(steps):
+        states[name] = snapshot(build(folder / str(index), database, dbt_vars))
+    pinned = {**a, "model_version": states["fit"].model_version}
+    states["pinned"] = snapshot(build(folder / "pinned", database, pinned))
+    return states
 
 
 def test_first_build_fits_and_second_scores(life) -> None:
     fit, again = life["fit"], life["score"]
-    assert rows(fit, "select build_action from segment_model_summary") == [("fitted",)]
-    assert rows(again, "select build_action from segment_model_summary") == [("scored",)]
-    assert len(versions(again)) == 1
-    assert segments(again) == segments(fit)
-    assert rows(again, "select distinct model_version from customer_segments") == [
-        (versions(again)[0][0],)
-    ]
-    fit_node = next(r for r in again.results() if r["unique_id"].endswith(".segment_model_fit"))
+    assert (fit.action, again.action) == ("fitted", "scored")
+    assert len(again.versions) == 1
+    assert again.segments == fit.segments
+    assert again.model_version == fit.model_version == again.versions[0][0]
+    fit_node = next(r for r in again.run.results() if r["unique_id"].endswith(".segment_model_fit"))
     assert fit_node["status"] == "success"
 
 
 def test_half_new_customers_are_scored_without_refit(life) -> None:
-    before, after = segments(life["score"]), segments(life["half_new"])
-    assert len(versions(life["half_new"])) == 1
+    before, after = life["score"].segments, life["half_new"].segments
+    assert len(life["half_new"].versions) == 1
+    assert life["half_new"].action == "scored"
     assert len(after) == 2_000 and sum(c.startswith("NEW") for c in after) == 1_000
-    assert {c: after[c] for c in after if c in before} == {
-        c: before[c] for c in after if c in before
-    }
-    assert rows(life["half_new"], "select build_action from segment_model_summary") == [("scored",)]
+    kept = [c for c in after if c in before]
+    assert len(kept) == 1_000
+    assert {c: after[c] for c in kept} == {c: before[c] for c in kept}
 
 
 def test_refits_add_versions_with_identical_content(life) -> None:
-    run = life["refit_2"]
-    listed = versions(run)
-    assert [v[2] for v in listed] == [False, False, True]
-    assert len({v[1] for v in listed}) == 1, "same input and parameters, same content"
-    assert [v[0][:5] for v in listed] == ["v0001", "v0002", "v0003"]
-    centroids = rows(
-        run,
-        "select model_version, cluster_id, feature_index, centroid_z "
-        "from segment_model_centroids order by 2, 3, 1",
-    )
-    by_version: dict[str, list[float]] = {}
-    for version, _, _, value in centroids:
-        by_version.setdefault(version, []).append(value)
-    first, *others = by_version.values()
-    assert all(other == first for other in others)  # bit-identical floats
-    assert rows(run, "select build_action from segment_model_summary") == [("fitted",)]
+    state = life["refit_2"]
+    assert state.action == "fitted"
+    assert [v[2] for v in state.versions] == [False, False, True]
+    assert len({v[1] for v in state.versions}) == 1, "same input and parameters, same content"
+    assert [v[0][:5] for v in state.versions] == ["v0001", "v0002", "v0003"]
+    first, *others = state.centroids.values()
+    assert len(others) == 2 and all(other == first for other in others)  # bit-identical
+    assert state.segments == life["score"].segments
 
 
 def test_pinned_version_scores(life) -> None:
-    run = life["pinned"]
-    listed = versions(run)
-    assert [v[2] for v in listed] == [True, False, False]
-    assert rows(run, "select distinct model_version from customer_segments") == [(listed[0][0],)]
-    assert rows(run, "select model_version, build_action from segment_model_summary") == [
-        (listed[0][0], "scored")
+    state = life["pinned"]
+    assert [v[2] for v in state.versions] == [True, False, False]
+    assert (state.model_version, state.action) == (state.versions[0][0], "scored")
+    assert rows(state.run, "select distinct model_version from customer_segments") == [
+        (state.model_version,)
     ]
-    assert segments(run) == segments(life["score"])
+    assert state.segments == life["score"].segments
 
 
 def test_sql_scoring_matches_python_on_a_file(life) -> None:
-    assert_sql_scores_match_python(life["half_new"])
+    assert_sql_scores_match_python(life["pinned"].run)
 
 
 def test_sql_scoring_matches_python_on_the_demo(demo_build: DbtRun) -> None:
