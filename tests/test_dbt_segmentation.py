@@ -12,7 +12,12 @@ from bank_segments.generator import ATTRIBUTES, ID_COLUMN, write_table
 from tests.dbt_runner import DbtRun, run_dbt
 
 PERSONA_IDS = {"premium_investors", "lifestyle_spenders", "credit_dependent", "growth_segment"}
-SEGMENTATION = ("+customer_scores", "+segment_model_summary")
+SEGMENTATION = (
+    "+customer_scores",
+    "+segment_model_summary",
+    "+segment_k_selection",
+    "+segment_scaler",
+)
 
 #: (mean, sd, low, high, decimals) of independent normal attributes: no planted groups.
 INDEPENDENT = {

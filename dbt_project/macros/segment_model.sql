@@ -60,7 +60,7 @@
 
 {% macro default__segment_least(expressions) -%}
     {%- if expressions | length == 0 -%}
-        cast(null as {{ dbt.type_float() }})
+        cast(null as {{ segment_type_double() }})
     {%- elif expressions | length == 1 -%}
         {{ expressions[0] }}
     {%- else -%}
@@ -180,7 +180,7 @@
     {#- z_<j> = (t(x_j) - mean_j) / std_j per feature used; t = log1p or identity -#}
     {%- set columns = [] -%}
     {%- for f in model.features -%}
-        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ dbt.type_float() ~ ')' -%}
+        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ segment_type_double() ~ ')' -%}
         {%- set t = segment_log1p(x) if f.log1p else x -%}
         {%- do columns.append('(' ~ t ~ ' - ' ~ segment_double(f.mean) ~ ') / '
             ~ segment_double(f.std) ~ ' as z_' ~ loop.index) -%}
@@ -235,7 +235,7 @@
     {%- if model.k > 1 -%}
         {{ return(segment_least(others) ~ ' as other_d2') }}
     {%- else -%}
-        {{ return('cast(null as ' ~ dbt.type_float() ~ ') as other_d2') }}
+        {{ return('cast(null as ' ~ segment_type_double() ~ ') as other_d2') }}
     {%- endif -%}
 {% endmacro %}
 
@@ -285,3 +285,14 @@
     {%- endif -%}
     {{ return(names) }}
 {% endmacro %}
+
+
+{% macro segment_type_double() %}
+    {#- Dispatch: the 64-bit float type. Not dbt.type_float(), which is a 32-bit
+        FLOAT on DuckDB and would cost scoring seven digits of precision. -#}
+    {{ return(adapter.dispatch('segment_type_double', 'bank_segments')()) }}
+{% endmacro %}
+
+{% macro default__segment_type_double() -%}
+    double
+{%- endmacro %}
