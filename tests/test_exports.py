@@ -136,18 +136,20 @@ def test_forced_model_failure_leaves_exports_byte_identical(
 ) -> None:
     database, exports = _clone(first_build, tmp_path)
     before = _fingerprint(exports)
-    # a cutoff that is not a number breaks customer_segments itself, after upstream succeeded
+    # a cutoff that is not a number breaks the SQL scoring (customer_scores) after
+    # everything upstream succeeded; customer_segments and the other marts are skipped
     run = run_dbt(
         tmp_path,
         "build",
         "--select",
-        "customer_segments+",
+        "customer_scores+",
         database=database,
         dbt_vars={"exports_path": str(exports), "low_confidence_margin": "'broken'"},
     )
     assert run.returncode != 0, run.output[-4000:]
     statuses = {r["unique_id"]: r["status"] for r in run.results()}
-    assert statuses["model.bank_segments.customer_segments"] == "error"
+    assert statuses["model.bank_segments.customer_scores"] == "error"
+    assert statuses["model.bank_segments.customer_segments"] == "skipped"
     assert _fingerprint(exports) == before
 
 
