@@ -1,24 +1,30 @@
-"""Glue for the dbt Python models in ``python_models/``: config parsing and table shapes.
+"""Glue for the dbt Python model ``segment_model_fit``: vars, fit-or-score, registry rows.
 
-The models stay thin: they read relations, call these helpers and the maths in
-:mod:`bank_segments.segmentation` and :mod:`bank_segments.personas`, and return Arrow
-tables. Relations arrive as DuckDB relations and leave as ``pyarrow.Table``.
+The model stays thin: it reads relations, calls these helpers and the maths in
+:mod:`bank_segments.segment_model`, and returns an Arrow table. Relations arrive as
+DuckDB relations and leave as ``pyarrow.Table``. This module imports no scikit-learn or
+SciPy, so a scoring build (which fits nothing) does not pay for loading them.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
 
-from bank_segments.segmentation import Scaler
+if TYPE_CHECKING:
+    from bank_segments.segment_model import SegmentModel
 
 ID_COLUMN = "customer_id"
-#: File order of the customer; unique per valid customer and cheap to sort.
-ORDER_COLUMN = "source_row_number"
+
+#: Every parameter that shapes the features a model reads: a scoring build whose vars
+#: differ from the active version's in one of these stops (scores would be meaningless).
+FEATURE_PARAMS: tuple[str, ...] = ("segment_features", "log1p_features")
 
 
 def config_value(raw: Any, default: Any = None) -> Any:
@@ -66,77 +72,566 @@ def config_names(raw: Any, name: str, default: Sequence[str] = ()) -> tuple[str,
     return tuple(item.strip().lower() for item in value)
 
 
-def read_features(
-    relation: Any, features: Sequence[str], *, with_ids: bool = False
-) -> tuple[pa.ChunkedArray | None, np.ndarray]:
-    """Customer ids (``(n,)`` Arrow strings, or None) and feature values ``(n, d)`` float64.
+# ------------------------------------------------------------------ the model registry
 
-    ``relation`` is a DuckDB relation over ``int_customer_features``. Rows come in
-    ``source_row_number`` order (file order), so row order, and so every sample, does not
-    depend on how DuckDB scanned the table. The table is stored in that order and DuckDB
-    keeps insertion order on scans, so the order is checked rather than sorted for; if the
-    check fails the rows are sorted here. Data crosses as Arrow; ids stay Arrow strings and
-    are only read when ``with_ids`` is set (Python strings for millions of ids are slow).
+
+@dataclass(frozen=True)
+class FitParams:
+    """Everything a fit depends on besides the data (dbt vars of the same names)."""
+
+    segment_features: tuple[str, ...]
+    log1p_features: tuple[str, ...] = ()
+    k_min: int = 2
+    k_max: int = 8
+    segment_count: int | None = None
+    random_state: int = 42
+    n_init: int = 10
+    fit_sample_size: int | None = 200_000
+    k_selection_sample_size: int | None = 20_000
+    silhouette_sample_size: int | None = 20_000
+    min_segment_share: float = 0.02
+    clip_quantile: float = 0.005
+
+    def validate(self) -> FitParams:
+        """Return ``self``, or raise ``ValueError`` naming the var and the fix."""
+        if not self.segment_features:
+            raise ValueError("var segment_features is empty: list at least one feature")
+        if len(set(self.segment_features)) != len(self.segment_features):
+            raise ValueError(f"var segment_features repeats a name: {list(self.segment_features)}")
+        unknown = sorted(set(self.log1p_features) - set(self.segment_features))
+        if unknown:
+            raise ValueError(
+                f"var log1p_features names {unknown}, which are not in segment_features"
+            )
+        if self.k_min < 2:
+            raise ValueError(f"var k_min must be at least 2, got {self.k_min}")
+        if self.k_max < self.k_min:
+            raise ValueError(
+                f"var k_max ({self.k_max}) is below k_min ({self.k_min}): set k_min <= k_max"
+            )
+        if self.segment_count is not None and self.segment_count < 2:
+            raise ValueError(f"var segment_count must be at least 2, got {self.segment_count}")
+        if self.n_init < 1:
+            raise ValueError(f"var n_init must be at least 1, got {self.n_init}")
+        for name in ("fit_sample_size", "k_selection_sample_size", "silhouette_sample_size"):
+            size = getattr(self, name)
+            if size is not None and size < 2:
+                raise ValueError(
+                    f"var {name} must be at least 2 (or null for all rows), got {size}"
+                )
+        if not 0 <= self.min_segment_share < 0.5:
+            raise ValueError(
+                f"var min_segment_share must be in [0, 0.5), got {self.min_segment_share}"
+            )
+        if not 0 <= self.clip_quantile < 0.5:
+            raise ValueError(f"var clip_quantile must be in [0, 0.5), got {self.clip_quantile}")
+        return self
+
+    def as_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["segment_features"] = list(self.segment_features)
+        data["log1p_features"] = list(self.log1p_features)
+        return data
+
+
+def feature_param_differences(requested: FitParams, stored: dict[str, Any]) -> list[str]:
+    """Human-readable differences in :data:`FEATURE_PARAMS` between vars and a version.
+
+    ``stored`` holds ``segment_features`` and ``log1p_features`` as lists (or
+    comma-separated strings). An empty list means the version fits these vars.
+    """
+    differences = []
+    for name in FEATURE_PARAMS:
+        wanted = list(getattr(requested, name))
+        have = stored.get(name) or []
+        if isinstance(have, str):
+            have = [item.strip() for item in have.split(",") if item.strip()]
+        have = list(have)
+        compare = (wanted, have) if name == "segment_features" else (sorted(wanted), sorted(have))
+        if compare[0] != compare[1]:
+            differences.append(f"{name}: vars {wanted} vs version {have}")
+    return differences
+
+
+#: Vars the fit reads (model config key = dbt var name), with their defaults.
+FIT_CONFIG_DEFAULTS: dict[str, Any] = {
+    "k_min": 2,
+    "k_max": 8,
+    "segment_count": None,
+    "random_state": 42,
+    "n_init": 10,
+    "fit_sample_size": 200_000,
+    "k_selection_sample_size": 20_000,
+    "silhouette_sample_size": 20_000,
+}
+
+
+def fit_params_from_config(get: Any) -> FitParams:
+    """:class:`FitParams` from a dbt model config getter (``dbt.config.get``), validated."""
+    # a sample size given as null means "all rows"; the yml always renders every var,
+    # so a missing key (a direct call) falls back to the default
+    integers = {
+        name: config_int(
+            get(name), name, None if name.endswith("_size") and get(name) is not None else default
+        )
+        for name, default in FIT_CONFIG_DEFAULTS.items()
+    }
+    for name in ("k_min", "k_max", "random_state", "n_init"):
+        if integers[name] is None:
+            raise ValueError(f"var {name} must be an integer, got null")
+    return FitParams(
+        segment_features=config_names(get("segment_features"), "segment_features"),
+        log1p_features=config_names(get("log1p_features"), "log1p_features"),
+        min_segment_share=config_float(get("min_segment_share"), "min_segment_share", 0.02),
+        clip_quantile=config_float(get("clip_quantile"), "clip_quantile", 0.005),
+        **integers,
+    ).validate()
+
+
+def config_float(raw: Any, name: str, default: float) -> float:
+    """A number config with a clear error naming the var."""
+    value = config_value(raw, default)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"var {name} must be a number, got {value!r}")
+    return float(value)
+
+
+def config_bool(raw: Any, name: str) -> bool:
+    """A true/false config (``refit``)."""
+    value = config_value(raw, False)
+    if isinstance(value, str) and value.lower() in {"true", "false"}:
+        value = value.lower() == "true"
+    if not isinstance(value, bool):
+        raise ValueError(f"var {name} must be true or false, got {value!r}")
+    return value
+
+
+@dataclass(frozen=True)
+class BuildPlan:
+    """What this build does with the model: fit a new version, or score with one."""
+
+    fit: bool
+    version_number: int
+    model_version: str | None
+
+
+def plan_build(
+    versions: Sequence[dict[str, Any]],
+    params: FitParams,
+    *,
+    refit: bool,
+    pinned: str | None,
+    today: str,
+) -> BuildPlan:
+    """Decide fit or score from the stored ``versions`` (rows of the registry).
+
+    Fits when no version exists or ``refit`` is set; otherwise scores with the pinned
+    version or the newest. Raises ``ValueError`` (one line: what is wrong and the fix)
+    for an unknown pinned version, a pin together with ``refit``, or a scoring build
+    whose feature vars differ from the version's.
+    """
+    known = sorted(versions, key=lambda row: int(row["version_number"]))
+    names = [str(row["model_version"]) for row in known]
+    next_number = (int(known[-1]["version_number"]) + 1) if known else 1
+    new_version = f"v{next_number:04d}-{today}"
+    if pinned is not None and refit:
+        raise ValueError(
+            f"vars model_version ({pinned!r}) and refit: true contradict each other: a refit "
+            "makes a new version; drop one of them"
+        )
+    if pinned is not None and pinned not in names:
+        listed = ", ".join(names) if names else "none (no version fitted yet)"
+        raise ValueError(f"var model_version {pinned!r} is not a fitted version; known: {listed}")
+    if refit or not known:
+        return BuildPlan(fit=True, version_number=next_number, model_version=new_version)
+    active = next(row for row in known if row["model_version"] == pinned) if pinned else known[-1]
+    differences = feature_param_differences(params, active)
+    if differences:
+        raise ValueError(
+            f"the vars that shape the model differ from active version "
+            f"{active['model_version']} ({'; '.join(differences)}): run with "
+            "--vars '{refit: true}' to fit a new version, or restore the vars"
+        )
+    return BuildPlan(
+        fit=False,
+        version_number=int(active["version_number"]),
+        model_version=str(active["model_version"]),
+    )
+
+
+def _struct(fields: dict[str, pa.DataType]) -> pa.DataType:
+    return pa.list_(pa.struct([pa.field(name, dtype) for name, dtype in fields.items()]))
+
+
+#: One row per fitted version; per-version parameters are lists of structs that the
+#: SQL views of the registry unnest.
+REGISTRY_SCHEMA = pa.schema(
+    [
+        ("model_version", pa.string()),
+        ("version_number", pa.int32()),
+        ("content_hash", pa.string()),
+        ("fitted_at", pa.timestamp("us", tz="UTC")),
+        ("fitted_by_invocation_id", pa.string()),
+        ("package_version", pa.string()),
+        ("training_rows", pa.int64()),
+        ("fit_sample_rows", pa.int64()),
+        ("input_fingerprint", pa.string()),
+        ("k", pa.int32()),
+        ("k_selection_method", pa.string()),
+        ("silhouette", pa.float64()),
+        ("structure_verdict", pa.string()),
+        ("segment_features", pa.string()),
+        ("features_used", pa.string()),
+        ("dropped_features", pa.string()),
+        ("log1p_features", pa.string()),
+        ("k_min", pa.int32()),
+        ("k_max", pa.int32()),
+        ("segment_count", pa.int32()),
+        ("random_state", pa.int64()),
+        ("n_init", pa.int32()),
+        ("fit_sample_size", pa.int64()),
+        ("k_selection_sample_size", pa.int64()),
+        ("silhouette_sample_size", pa.int64()),
+        ("min_segment_share", pa.float64()),
+        ("clip_quantile", pa.float64()),
+        (
+            "scaler",
+            _struct(
+                {
+                    "feature_index": pa.int32(),
+                    "feature": pa.string(),
+                    "transform": pa.string(),
+                    "mean": pa.float64(),
+                    "std": pa.float64(),
+                    "clip_lower": pa.float64(),
+                    "clip_upper": pa.float64(),
+                }
+            ),
+        ),
+        (
+            "centroids",
+            _struct(
+                {
+                    "cluster_id": pa.int32(),
+                    "feature_index": pa.int32(),
+                    "feature": pa.string(),
+                    "centroid_z": pa.float64(),
+                    "centroid_value": pa.float64(),
+                }
+            ),
+        ),
+        (
+            "personas",
+            _struct(
+                {
+                    "cluster_id": pa.int32(),
+                    "persona_id": pa.string(),
+                    "persona_name": pa.string(),
+                    "is_named": pa.bool_(),
+                    "match_score": pa.float64(),
+                    "runner_up_persona_id": pa.string(),
+                    "runner_up_score": pa.float64(),
+                }
+            ),
+        ),
+        (
+            "pca",
+            _struct(
+                {
+                    "component": pa.int32(),
+                    "explained_variance_ratio": pa.float64(),
+                    "feature_index": pa.int32(),
+                    "feature": pa.string(),
+                    "loading": pa.float64(),
+                    "centre_z": pa.float64(),
+                }
+            ),
+        ),
+        (
+            "clusters",
+            _struct(
+                {
+                    "cluster_id": pa.int32(),
+                    "training_customers": pa.int64(),
+                    "training_share": pa.float64(),
+                    "mean_distance": pa.float64(),
+                    "distance_p50": pa.float64(),
+                    "distance_p95": pa.float64(),
+                    "distance_p99": pa.float64(),
+                }
+            ),
+        ),
+        (
+            "k_selection",
+            _struct(
+                {
+                    "k": pa.int32(),
+                    "silhouette": pa.float64(),
+                    "davies_bouldin": pa.float64(),
+                    "calinski_harabasz": pa.float64(),
+                    "inertia": pa.float64(),
+                    "smallest_cluster_share": pa.float64(),
+                    "structure_verdict": pa.string(),
+                    "is_eligible": pa.bool_(),
+                    "is_chosen": pa.bool_(),
+                    "k_selection_sample_size": pa.int64(),
+                    "silhouette_sample_size": pa.int64(),
+                }
+            ),
+        ),
+        (
+            "feature_deciles",
+            _struct(
+                {
+                    "feature": pa.string(),
+                    "decile": pa.int32(),
+                    "lower_edge": pa.float64(),
+                    "upper_edge": pa.float64(),
+                    "training_share": pa.float64(),
+                }
+            ),
+        ),
+    ]
+)
+
+
+def _number(value: float) -> float | None:
+    """A float for the registry; NaN (undefined) is stored as NULL."""
+    value = float(value)
+    return None if np.isnan(value) else value
+
+
+def registry_row(
+    model: SegmentModel,
+    *,
+    model_version: str,
+    version_number: int,
+    fitted_at: dt.datetime,
+    invocation_id: str | None,
+    package_version: str,
+) -> dict[str, Any]:
+    """One registry row (plain Python values, nested lists of dicts) for ``model``."""
+    from bank_segments.segmentation import structure_verdict
+
+    params = model.params
+    features = model.features
+    d = len(features)
+    centroids_original = model.centroids_original
+    stats = model.cluster_stats
+    return {
+        "model_version": model_version,
+        "version_number": version_number,
+        "content_hash": model.content_hash,
+        "fitted_at": fitted_at,
+        "fitted_by_invocation_id": invocation_id,
+        "package_version": package_version,
+        "training_rows": model.training_rows,
+        "fit_sample_rows": model.sample_rows,
+        "input_fingerprint": model.input_fingerprint,
+        "k": model.k,
+        "k_selection_method": model.k_selection_method,
+        "silhouette": _number(model.silhouette),
+        "structure_verdict": model.structure_verdict,
+        "segment_features": ",".join(params.segment_features),
+        "features_used": ",".join(features),
+        "dropped_features": ",".join(model.dropped_features),
+        "log1p_features": ",".join(params.log1p_features),
+        "k_min": params.k_min,
+        "k_max": params.k_max,
+        "segment_count": params.segment_count,
+        "random_state": params.random_state,
+        "n_init": params.n_init,
+        "fit_sample_size": params.fit_sample_size,
+        "k_selection_sample_size": params.k_selection_sample_size,
+        "silhouette_sample_size": params.silhouette_sample_size,
+        "min_segment_share": params.min_segment_share,
+        "clip_quantile": params.clip_quantile,
+        "scaler": [
+            {
+                "feature_index": j + 1,
+                "feature": features[j],
+                "transform": model.scaler.transforms[j],
+                "mean": float(model.scaler.mean[j]),
+                "std": float(model.scaler.std[j]),
+                "clip_lower": float(model.clip_lower[j]),
+                "clip_upper": float(model.clip_upper[j]),
+            }
+            for j in range(d)
+        ],
+        "centroids": [
+            {
+                "cluster_id": c + 1,
+                "feature_index": j + 1,
+                "feature": features[j],
+                "centroid_z": float(model.centroids_z[c, j]),
+                "centroid_value": float(centroids_original[c, j]),
+            }
+            for c in range(model.k)
+            for j in range(d)
+        ],
+        "personas": [
+            {
+                "cluster_id": m.cluster_id,
+                "persona_id": m.persona_id,
+                "persona_name": m.persona_name,
+                "is_named": m.is_named,
+                "match_score": m.match_score,
+                "runner_up_persona_id": m.runner_up_persona_id,
+                "runner_up_score": m.runner_up_score,
+            }
+            for m in model.personas
+        ],
+        "pca": [
+            {
+                "component": c + 1,
+                "explained_variance_ratio": float(model.projection.explained_variance_ratio[c]),
+                "feature_index": j + 1,
+                "feature": features[j],
+                "loading": float(model.projection.components[c, j]),
+                "centre_z": float(model.projection.mean[j]),
+            }
+            for c in range(model.projection.components.shape[0])
+            for j in range(d)
+        ],
+        "clusters": [
+            {
+                "cluster_id": c + 1,
+                "training_customers": int(stats.training_customers[c]),
+                "training_share": float(stats.training_share[c]),
+                "mean_distance": float(stats.mean_distance[c]),
+                "distance_p50": float(stats.distance_quantiles[c, 0]),
+                "distance_p95": float(stats.distance_quantiles[c, 1]),
+                "distance_p99": float(stats.distance_quantiles[c, 2]),
+            }
+            for c in range(model.k)
+        ],
+        "k_selection": [
+            {
+                "k": s.k,
+                "silhouette": _number(s.silhouette),
+                "davies_bouldin": float(s.davies_bouldin),
+                "calinski_harabasz": float(s.calinski_harabasz),
+                "inertia": float(s.inertia),
+                "smallest_cluster_share": float(s.smallest_cluster_share),
+                "structure_verdict": structure_verdict(s.silhouette),
+                "is_eligible": bool(s.is_eligible),
+                "is_chosen": s.k == model.k,
+                "k_selection_sample_size": s.fit_sample_size,
+                "silhouette_sample_size": s.silhouette_sample_size,
+            }
+            for s in model.k_scores
+        ],
+        "feature_deciles": [
+            {
+                "feature": deciles.feature,
+                "decile": i + 1,
+                "lower_edge": float(deciles.edges[i]),
+                "upper_edge": float(deciles.edges[i + 1]),
+                "training_share": float(deciles.shares[i]),
+            }
+            for deciles in model.deciles
+            for i in range(len(deciles.shares))
+        ],
+    }
+
+
+def registry_table(rows: Sequence[dict[str, Any]]) -> pa.Table:
+    """The registry rows as an Arrow table of :data:`REGISTRY_SCHEMA` (zero rows is fine)."""
+    return pa.Table.from_pylist(list(rows), schema=REGISTRY_SCHEMA)
+
+
+def read_fit_sample(relation: Any, features: Sequence[str]) -> tuple[list[str], np.ndarray, int]:
+    """Ids, ``(n, d)`` float64 values and population size from ``segment_fit_sample``.
+
+    Rows are ordered by the sample key (a hash of customer id and seed), then id, so the
+    order, and with it the fit, does not depend on the order of the input file.
     """
     available = {column.lower() for column in relation.columns}
     missing = [name for name in features if name not in available]
     if missing:
         raise ValueError(
-            f"segmentation features {missing} are not columns of int_customer_features "
-            f"(available: {sorted(available)})"
+            f"var segment_features names {missing}, which are not columns of "
+            f"int_customer_features (available: {sorted(available)})"
         )
-    columns = [ORDER_COLUMN, *(f'cast("{name}" as double) as "{name}"' for name in features)]
-    if with_ids:
-        columns.insert(0, ID_COLUMN)
-    result = relation.project(", ".join(columns)).arrow()
-    table = result.read_all() if isinstance(result, pa.RecordBatchReader) else result
+    columns = [
+        f"cast({ID_COLUMN} as varchar) as {ID_COLUMN}",
+        "population_rows",
+        "sample_key",
+        *(f'cast("{name}" as double) as "{name}"' for name in features),
+    ]
+    table = relation.project(", ".join(columns)).order(f"sample_key, {ID_COLUMN}").to_arrow_table()
     if table.num_rows == 0:
-        raise ValueError("int_customer_features has no customers to segment")
-    order = table.column(ORDER_COLUMN).to_numpy()
-    if not np.all(order[1:] > order[:-1]):
-        table = table.take(pa.array(np.argsort(order, kind="stable")))
+        raise ValueError("int_customer_features has no customers to fit the segment model on")
     values = np.empty((table.num_rows, len(features)), dtype=np.float64)
     for j, name in enumerate(features):
-        values[:, j] = table.column(name).to_numpy()  # nulls arrive as NaN
-    ids = table.column(ID_COLUMN) if with_ids else None
-    return ids, values
+        values[:, j] = table.column(name).to_numpy()
+    population = int(table.column("population_rows")[0].as_py())
+    return table.column(ID_COLUMN).to_pylist(), values, population
 
 
-def scaler_table(scaler: Scaler) -> pa.Table:
-    """One row per feature: index, name, transform, mean and std (transformed units)."""
-    return pa.table(
-        {
-            "feature_index": pa.array(range(1, len(scaler.features) + 1), pa.int32()),
-            "feature": pa.array(scaler.features, pa.string()),
-            "transform": pa.array(scaler.transforms, pa.string()),
-            "mean": pa.array(scaler.mean, pa.float64()),
-            "std": pa.array(scaler.std, pa.float64()),
-        }
+def model_from_registry_row(row: dict[str, Any]) -> SegmentModel:
+    """Rebuild the scoring part of a :class:`SegmentModel` from one registry row.
+
+    ``row`` is a row of ``segment_model_fit`` as Python values (nested lists of dicts),
+    e.g. ``relation.to_arrow_table().to_pylist()[0]``. What scoring needs (features,
+    scaler, centroids, PCA, per-cluster p99) is exact; the K-selection record, personas
+    and deciles are not rebuilt. Used to check the SQL scoring against :func:`score`.
+    """
+    from bank_segments.segment_model import ClusterStats, SegmentModel
+    from bank_segments.segmentation import Projection, Scaler
+
+    def split(text: str | None) -> tuple[str, ...]:
+        return tuple(item for item in (text or "").split(",") if item)
+
+    scaler_rows = sorted(row["scaler"], key=lambda item: item["feature_index"])
+    d, k = len(scaler_rows), int(row["k"])
+    centroids = np.zeros((k, d))
+    for item in row["centroids"]:
+        centroids[item["cluster_id"] - 1, item["feature_index"] - 1] = item["centroid_z"]
+    components, centre = np.zeros((2, d)), np.zeros(d)
+    ratio = np.zeros(2)
+    for item in row["pca"]:
+        components[item["component"] - 1, item["feature_index"] - 1] = item["loading"]
+        centre[item["feature_index"] - 1] = item["centre_z"]
+        ratio[item["component"] - 1] = item["explained_variance_ratio"]
+    clusters = sorted(row["clusters"], key=lambda item: item["cluster_id"])
+    params = FitParams(
+        segment_features=split(row["segment_features"]),
+        log1p_features=split(row["log1p_features"]),
     )
-
-
-def scaler_from_relation(relation: Any) -> Scaler:
-    """Rebuild the :class:`Scaler` from the ``segment_scaler`` table."""
-    data = relation.order("feature_index").fetchnumpy()
-    return Scaler(
-        features=tuple(str(name) for name in data["feature"]),
-        mean=np.asarray(data["mean"], dtype=np.float64),
-        std=np.asarray(data["std"], dtype=np.float64),
-        log1p=tuple(str(name) == "log1p" for name in data["transform"]),
+    return SegmentModel(
+        params=params,
+        training_rows=int(row["training_rows"]),
+        sample_rows=int(row["fit_sample_rows"]),
+        input_fingerprint=str(row["input_fingerprint"]),
+        dropped_features=split(row["dropped_features"]),
+        scaler=Scaler(
+            features=tuple(item["feature"] for item in scaler_rows),
+            mean=np.array([item["mean"] for item in scaler_rows]),
+            std=np.array([item["std"] for item in scaler_rows]),
+            log1p=tuple(item["transform"] == "log1p" for item in scaler_rows),
+        ),
+        clip_lower=np.array([item["clip_lower"] for item in scaler_rows]),
+        clip_upper=np.array([item["clip_upper"] for item in scaler_rows]),
+        k_scores=(),
+        k=k,
+        k_selection_method=str(row["k_selection_method"]),
+        silhouette=float("nan") if row["silhouette"] is None else float(row["silhouette"]),
+        structure_verdict=str(row["structure_verdict"]),
+        centroids_z=centroids,
+        personas=(),
+        projection=Projection(components=components, explained_variance_ratio=ratio, mean=centre),
+        cluster_stats=ClusterStats(
+            training_customers=np.array([item["training_customers"] for item in clusters]),
+            training_share=np.array([item["training_share"] for item in clusters]),
+            mean_distance=np.array([item["mean_distance"] for item in clusters]),
+            distance_quantiles=np.array(
+                [
+                    [item["distance_p50"], item["distance_p95"], item["distance_p99"]]
+                    for item in clusters
+                ]
+            ),
+        ),
+        deciles=(),
+        content_hash=str(row["content_hash"]),
     )
-
-
-def centroids_from_relation(relation: Any, features: Sequence[str]) -> np.ndarray:
-    """``(k, d)`` z-unit centroids from the long ``segment_centroids`` table (cluster order)."""
-    data = relation.project("cluster_id, feature, centroid_z").order("cluster_id").fetchnumpy()
-    clusters = np.unique(np.asarray(data["cluster_id"]))
-    column = {name: j for j, name in enumerate(features)}
-    centroids = np.full((len(clusters), len(features)), np.nan)
-    row = {int(cluster): i for i, cluster in enumerate(clusters)}
-    for cluster, feature, value in zip(
-        data["cluster_id"], data["feature"], data["centroid_z"], strict=True
-    ):
-        centroids[row[int(cluster)], column[str(feature)]] = value
-    if np.isnan(centroids).any():
-        raise ValueError("segment_centroids does not cover every cluster x feature")
-    return centroids

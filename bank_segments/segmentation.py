@@ -180,6 +180,8 @@ class KScore:
     fit_sample_size: int
     silhouette_sample_size: int
     centroids: np.ndarray
+    #: False when the smallest cluster is below ``min_segment_share`` of the sample.
+    is_eligible: bool = True
 
 
 @dataclass(frozen=True)
@@ -197,6 +199,8 @@ class KSelection:
 
 METHOD_SILHOUETTE = "silhouette"
 METHOD_FIXED = "fixed by segment_count"
+#: No candidate met ``min_segment_share``: the best silhouette of all candidates is used.
+METHOD_NONE_ELIGIBLE = "silhouette, no K met min_segment_share"
 
 
 def sample_rows(n_rows: int, size: int | None, random_state: int) -> np.ndarray:
@@ -219,11 +223,15 @@ def select_k(
     n_init: int = 10,
     fit_sample_size: int | None = 20_000,
     silhouette_sample_size: int | None = 20_000,
+    min_segment_share: float = 0.0,
 ) -> KSelection:
     """Score K-Means for every ``k`` in ``k_min..k_max`` and choose one.
 
-    ``z_values`` is ``(n, d)`` standardized. Rule: the highest silhouette wins, ties go to
-    the smaller ``k``. A ``segment_count`` overrides the choice (it is scored too, and is
+    ``z_values`` is ``(n, d)`` standardized. Rule: among the eligible candidates (whose
+    smallest cluster holds at least ``min_segment_share`` of the sample, so a handful of
+    extreme customers cannot claim a segment of their own) the highest silhouette wins,
+    ties go to the smaller ``k``; when no candidate is eligible, the best of all is used
+    and the method says so. A ``segment_count`` overrides the choice (it is scored too, and is
     added to the range if outside it); every ``k`` in the range is still scored.
     Raises ``ValueError`` when ``k`` exceeds the number of distinct customers.
     """
@@ -234,6 +242,8 @@ def select_k(
         raise ValueError(f"k_max ({k_max}) must not be below k_min ({k_min})")
     if n_init < 1:
         raise ValueError(f"n_init must be at least 1, got {n_init}")
+    if not 0 <= min_segment_share < 1:
+        raise ValueError(f"min_segment_share must be in [0, 1), got {min_segment_share}")
     ks = list(range(k_min, k_max + 1))
     if segment_count is not None:
         if segment_count < 2:
@@ -261,13 +271,20 @@ def select_k(
         fit_sample[silhouette_index], [m.labels_[silhouette_index] for m in models]
     )
     scores = tuple(
-        _score_k(fit_sample, model, silhouette, len(silhouette_index))
+        _score_k(fit_sample, model, silhouette, len(silhouette_index), min_segment_share)
         for model, silhouette in zip(models, silhouettes, strict=True)
     )
     if segment_count is not None:
         return KSelection(scores=scores, chosen_k=segment_count, method=METHOD_FIXED)
-    best = max(scores, key=lambda score: (score.silhouette, -score.k))
-    return KSelection(scores=scores, chosen_k=best.k, method=METHOD_SILHOUETTE)
+    eligible = [score for score in scores if score.is_eligible]
+    method = METHOD_SILHOUETTE if eligible else METHOD_NONE_ELIGIBLE
+    best = max(eligible or scores, key=lambda score: (_rankable(score.silhouette), -score.k))
+    return KSelection(scores=scores, chosen_k=best.k, method=method)
+
+
+def _rankable(silhouette: float) -> float:
+    """A silhouette for ranking: NaN (a degenerate labeling) ranks below every score."""
+    return -np.inf if np.isnan(silhouette) else silhouette
 
 
 def _count_distinct_rows(values: np.ndarray, limit: int) -> int:
@@ -295,21 +312,27 @@ def _silhouettes(values: np.ndarray, labelings: list[np.ndarray]) -> list[float]
 
 
 def _score_k(
-    sample: np.ndarray, model: KMeans, silhouette: float, silhouette_sample_size: int
+    sample: np.ndarray,
+    model: KMeans,
+    silhouette: float,
+    silhouette_sample_size: int,
+    min_segment_share: float = 0.0,
 ) -> KScore:
     labels = model.labels_
     k = model.n_clusters
     sizes = np.bincount(labels, minlength=k)
+    smallest_share = float(sizes.min() / len(labels))
     return KScore(
         k=k,
         silhouette=silhouette,
         davies_bouldin=float(davies_bouldin_score(sample, labels)),
         calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
         inertia=float(model.inertia_),
-        smallest_cluster_share=float(sizes.min() / len(labels)),
+        smallest_cluster_share=smallest_share,
         fit_sample_size=len(sample),
         silhouette_sample_size=silhouette_sample_size,
         centroids=model.cluster_centers_.astype(np.float64),
+        is_eligible=smallest_share >= min_segment_share,
     )
 
 

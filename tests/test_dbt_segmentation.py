@@ -12,7 +12,12 @@ from bank_segments.generator import ATTRIBUTES, ID_COLUMN, write_table
 from tests.dbt_runner import DbtRun, run_dbt
 
 PERSONA_IDS = {"premium_investors", "lifestyle_spenders", "credit_dependent", "growth_segment"}
-SEGMENTATION = ("+customer_clusters", "+segment_model_summary")
+SEGMENTATION = (
+    "+customer_scores",
+    "+segment_model_summary",
+    "+segment_k_selection",
+    "+segment_scaler",
+)
 
 #: (mean, sd, low, high, decimals) of independent normal attributes: no planted groups.
 INDEPENDENT = {
@@ -80,10 +85,10 @@ def test_demo_finds_the_four_personas_once_each(demo_segmentation: DbtRun) -> No
     assert [k for (k,) in ks] == list(range(2, 9))
 
 
-def test_two_builds_give_identical_customer_clusters(
+def test_two_builds_give_identical_customer_scores(
     demo_segmentation: DbtRun, demo_build: DbtRun
 ) -> None:
-    query = "select * from customer_clusters order by customer_id"
+    query = "select * exclude (model_version) from customer_scores order by customer_id"
     first = table_rows(demo_segmentation, query)
     assert len(first) == 1500
     assert first == table_rows(demo_build, query)
@@ -126,3 +131,25 @@ def test_data_without_structure_says_so(tmp_path: Path) -> None:
         result["unique_id"].split(".")[2] for result in run.results() if result["status"] == "warn"
     }
     assert "segment_model_summary_structure_is_at_least_reasonable" in warned
+
+
+def test_identical_customers_get_one_segment_and_no_structure(tmp_path: Path) -> None:
+    """Every customer the same: the constant features are dropped with a warning and the
+    build stays green with one segment and the verdict 'no substantial structure'."""
+    row = {attribute: INDEPENDENT[attribute][0] for attribute in ATTRIBUTES}
+    table = pa.table(
+        {
+            ID_COLUMN: pa.array([f"S{i:04d}" for i in range(200)]),
+            **{attribute: pa.array([value] * 200) for attribute, value in row.items()},
+        }
+    )
+    path = write_table(table, tmp_path / "identical.csv")
+    run = run_dbt(tmp_path, "build", dbt_vars={"customers_path": str(path)})
+    assert run.returncode == 0, run.output[-4000:]
+    assert "Traceback" not in run.output
+    (k, verdict, dropped) = table_rows(
+        run, "select k, structure_verdict, dropped_features from segment_model_summary"
+    )[0]
+    assert (k, verdict) == (1, "no substantial structure")
+    assert "income" in dropped
+    assert table_rows(run, "select count(distinct persona_id) from customer_segments") == [(1,)]

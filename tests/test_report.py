@@ -150,6 +150,17 @@ def test_demo_report_headline_states_the_model(demo_report: Report) -> None:
     assert f"bank-segments {bank_segments.__version__}" in footer
 
 
+def test_demo_report_names_the_model_version(demo_report: Report) -> None:
+    with demo_report.run.connect() as con:
+        version, rows, action = con.execute(
+            "select model_version, fit_sample_rows, build_action from segment_model_summary"
+        ).fetchone()
+    headline = " ".join(demo_report.html.split('<section id="k-selection">')[0].split())
+    assert f"model version <strong>{version}</strong>" in headline
+    assert f"on {rows:,} of" in headline
+    assert action == "fitted" and "this build fitted it" in headline
+
+
 def test_sections_appear_in_reading_order(demo_report: Report) -> None:
     positions = [demo_report.html.index(f'id="{section}"') for section in SECTION_IDS]
     assert positions == sorted(positions)

@@ -516,8 +516,18 @@ def _load_meta(summary: dict[str, Any], db_path: Path) -> dict[str, Any]:
         built_at = modified.strftime("%Y-%m-%d %H:%M UTC") + " (warehouse file modified)"
     elif isinstance(built_at, dt.datetime):
         built_at = built_at.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if not built_at.tzinfo else "")
+    fitted_at = summary.get("fitted_at")
+    if isinstance(fitted_at, dt.datetime):
+        fitted_at = fitted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return {
         "invocation_id": summary.get(invocation) if invocation else None,
         "built_at": str(built_at),
         "data_source": _as_text(summary.get(source)) if source else None,
+        # which stored model version labelled the customers, and what this build did
+        "model_version": summary.get("model_version"),
+        "fitted_at": fitted_at,
+        "fit_sample_rows": summary.get("fit_sample_rows"),
+        "training_rows": summary.get("training_rows"),
+        "build_action": summary.get("build_action"),
+        "outlier_customers": summary.get("outlier_customers"),
     }

@@ -108,7 +108,8 @@
     {%- endif -%}
     {%- if node.resource_type == 'seed' -%}
         {{ return(clear + ['create or replace table ' ~ main ~ ' as select * from ' ~ work]) }}
-    {%- elif node.config.materialized == 'incremental' -%}
+    {%- elif node.config.materialized in ['incremental', 'view'] -%}
+        {#- an incremental table grows in place; a view is only a query over them -#}
         {{ return(clear + ['create or replace view ' ~ main ~ ' as select * from ' ~ work]) }}
     {%- else -%}
         {{ return(clear + [

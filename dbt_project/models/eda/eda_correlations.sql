@@ -50,7 +50,7 @@ split as (
 
 ),
 
-final as (
+pairs as (
 
     select
         feature_x,
@@ -60,6 +60,25 @@ final as (
 
     from split
     group by 1, 2
+
+),
+
+final as (
+
+    select
+        feature_x,
+        feature_y,
+        -- a constant feature has no correlation: the engine's NaN becomes null (NaN
+        -- sorts above every number, so it is never between -1 and 1)
+        case
+            when pearson_r between -1.000000001 and 1.000000001 then pearson_r
+        end as pearson_r,
+        coalesce(
+            pearson_r between -1.000000001 and 1.000000001, false
+        ) as is_defined,
+        n
+
+    from pairs
 
 )
 

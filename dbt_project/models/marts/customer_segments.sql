@@ -1,5 +1,4 @@
 -- One row per valid customer: its persona, its features and how firmly it belongs.
-{%- set low_confidence_margin = var('low_confidence_margin') %}
 
 with
 
@@ -9,15 +8,9 @@ features as (
 
 ),
 
-clusters as (
+scores as (
 
-    select * from {{ ref('customer_clusters') }}
-
-),
-
-personas as (
-
-    select * from {{ ref('segment_personas') }}
+    select * from {{ ref('customer_scores') }}
 
 ),
 
@@ -26,10 +19,11 @@ final as (
     select
         -- ids
         cast(features.customer_id as varchar) as customer_id,
-        cast(personas.persona_id as varchar) as persona_id,
-        cast(personas.persona_name as varchar) as persona_name,
-        cast(personas.is_named as boolean) as is_named_persona,
-        cast(clusters.cluster_id as integer) as cluster_id,
+        cast(scores.persona_id as varchar) as persona_id,
+        cast(scores.persona_name as varchar) as persona_name,
+        cast(scores.is_named_persona as boolean) as is_named_persona,
+        cast(scores.cluster_id as integer) as cluster_id,
+        cast(scores.model_version as varchar) as model_version,
 
         -- the ten attributes
         cast(features.age as double) as age,
@@ -52,22 +46,21 @@ final as (
         cast(features.age_band as varchar) as age_band,
 
         -- position on the 2-D PCA map
-        cast(clusters.pca_1 as double) as pca_1,
-        cast(clusters.pca_2 as double) as pca_2,
+        cast(scores.pca_1 as double) as pca_1,
+        cast(scores.pca_2 as double) as pca_2,
 
         -- how firmly the customer belongs: z-unit distances to its own and the
-        -- nearest other centroid, and the gap between them
-        cast(clusters.distance_to_centroid as double) as distance_to_centroid,
-        cast(clusters.distance_to_nearest_other as double)
+        -- nearest other centroid, the gap between them, and the flags they raise
+        cast(scores.distance_to_centroid as double) as distance_to_centroid,
+        cast(scores.distance_to_nearest_other as double)
             as distance_to_nearest_other,
-        cast(clusters.margin as double) as segment_margin,
-        clusters.margin < {{ low_confidence_margin }} as is_low_confidence
+        cast(scores.segment_margin as double) as segment_margin,
+        cast(scores.is_low_confidence as boolean) as is_low_confidence,
+        cast(scores.is_outlier as boolean) as is_outlier
 
     from features
-    inner join clusters
-        on features.customer_id = clusters.customer_id
-    inner join personas
-        on clusters.cluster_id = personas.cluster_id
+    inner join scores
+        on features.customer_id = scores.customer_id
 
 )
 

@@ -62,6 +62,7 @@ segment_measures as (
         persona_id,
         count(*) as customers,
         avg(case when is_low_confidence then 1.0 else 0.0 end) as low_confidence_share,
+        avg(case when is_outlier then 1.0 else 0.0 end) as outlier_share,
         {%- for measure in measures %}
             avg({{ measure }}) as mean_{{ measure }},
             median({{ measure }}) as median_{{ measure }},
@@ -121,6 +122,7 @@ named as (
         segment_personas.cluster_id,
         segment_personas.is_named as is_named_persona,
         segment_personas.match_score,
+        segment_personas.model_version,
         -- unnamed segments sort after every persona in the seed, by cluster
         coalesce(
             persona_seed.display_order,
@@ -193,11 +195,13 @@ final as (
         cast(is_named_persona as boolean) as is_named_persona,
         cast(display_order as integer) as display_order,
         cast(match_score as double) as match_score,
+        cast(model_version as varchar) as model_version,
 
         -- size
         cast(customers as bigint) as customers,
         cast(share_of_customers as double) as share_of_customers,
         cast(low_confidence_share as double) as low_confidence_share,
+        cast(outlier_share as double) as outlier_share,
 
         -- feature means and medians
         {%- for measure in measures %}
@@ -227,10 +231,14 @@ final as (
         ) as digital_adoption_level,
 
         -- what sets the segment apart: largest centroid z-scores, in words
-        cast(top_feature_1 as varchar) as top_feature_1,
+        -- a one-segment model of identical customers has no feature that varies
+        cast(coalesce(top_feature_1, 'none (no feature varies)') as varchar)
+            as top_feature_1,
         cast(top_feature_2 as varchar) as top_feature_2,
         cast(top_feature_3 as varchar) as top_feature_3,
-        cast(distinguishing_features as varchar) as distinguishing_features
+        cast(
+            coalesce(distinguishing_features, 'none (no feature varies)') as varchar
+        ) as distinguishing_features
 
     from ranks
 

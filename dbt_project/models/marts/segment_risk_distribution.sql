@@ -50,6 +50,7 @@ grid as (
         segment_profiles.persona_id,
         segment_profiles.persona_name,
         segment_profiles.display_order,
+        segment_profiles.model_version,
         segment_profiles.customers as persona_customers,
         credit_risk_bands.credit_risk_band,
         credit_risk_bands.credit_risk_band_order
@@ -66,6 +67,7 @@ final as (
         cast(grid.persona_id as varchar) as persona_id,
         cast(grid.persona_name as varchar) as persona_name,
         cast(grid.display_order as integer) as display_order,
+        cast(grid.model_version as varchar) as model_version,
         cast(grid.credit_risk_band as varchar) as credit_risk_band,
         cast(grid.credit_risk_band_order as integer) as credit_risk_band_order,
 

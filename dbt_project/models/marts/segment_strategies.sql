@@ -32,6 +32,7 @@ grid as (
         segment_profiles.persona_id,
         segment_profiles.persona_name,
         segment_profiles.display_order,
+        segment_profiles.model_version,
         business_areas.business_area,
         business_areas.area_order
 
@@ -70,6 +71,7 @@ final as (
         cast(persona_id as varchar) as persona_id,
         cast(persona_name as varchar) as persona_name,
         cast(display_order as integer) as display_order,
+        cast(model_version as varchar) as model_version,
         cast(business_area as varchar) as business_area,
         cast(area_order as integer) as area_order,
 

@@ -1,21 +1,16 @@
--- One row that says what the segmentation model is and how much to trust it.
+-- One row that says which model version labelled the customers, whether this build
+-- fitted it or scored with it, what it is and how much to trust it.
 with
 
-k_selection as (
+versions as (
 
-    select * from {{ ref('segment_k_selection') }}
-
-),
-
-scaler as (
-
-    select * from {{ ref('segment_scaler') }}
+    select * from {{ ref('segment_model_versions') }}
 
 ),
 
-customer_clusters as (
+customer_scores as (
 
-    select * from {{ ref('customer_clusters') }}
+    select * from {{ ref('customer_scores') }}
 
 ),
 
@@ -25,32 +20,26 @@ segment_personas as (
 
 ),
 
-chosen as (
+active as (
 
-    select * from k_selection
-    where is_chosen
-
-),
-
-features_used as (
-
-    select
-        count(*) as feature_count,
-        string_agg(feature, ', ' order by feature_index) as features
-
-    from scaler
+    select * from versions
+    where is_active
 
 ),
 
 customers as (
 
-    select count(*) as customers from customer_clusters
+    select
+        count(*) as customers,
+        sum(case when is_outlier then 1 else 0 end) as outlier_customers
+
+    from customer_scores
 
 ),
 
 unnamed as (
 
-    select count(*) filter (where not is_named) as unnamed_segments
+    select sum(case when is_named then 0 else 1 end) as unnamed_segments
     from segment_personas
 
 ),
@@ -58,20 +47,39 @@ unnamed as (
 final as (
 
     select
-        -- model
+        -- the version that labelled the customers, and what this build did
+        active.model_version,
+        active.content_hash,
+        active.fitted_at,
+        case
+            when active.fitted_by_invocation_id = '{{ invocation_id }}' then 'fitted'
+            else 'scored'
+        end as build_action,
+        active.training_rows,
+        active.fit_sample_rows,
+
+        -- customers scored
         customers.customers,
-        features_used.feature_count,
-        features_used.features,
-        chosen.k,
-        chosen.k_selection_method,
-        chosen.random_state,
-        chosen.n_init,
-        chosen.fit_sample_size,
-        chosen.silhouette_sample_size,
+        customers.outlier_customers,
+
+        -- model
+        {{ dbt.length('active.features_used') }} - {{ dbt.length(
+            dbt.replace('active.features_used', "','", "''")) }}
+        + case when active.features_used = '' then 0 else 1 end as feature_count,
+        {{ dbt.replace('active.features_used', "','", "', '") }} as features,
+        active.dropped_features,
+        active.k,
+        active.k_selection_method,
+        active.random_state,
+        active.n_init,
+        active.fit_sample_size,
+        active.k_selection_sample_size,
+        active.silhouette_sample_size,
+        active.min_segment_share,
 
         -- quality: the chosen K's silhouette and Kaufman & Rousseeuw's reading
-        chosen.silhouette,
-        chosen.structure_verdict,
+        active.silhouette,
+        active.structure_verdict,
 
         -- naming: clusters beyond the number of personas stay unnamed, and we say so
         unnamed.unnamed_segments,
@@ -80,14 +88,13 @@ final as (
             else
                 unnamed.unnamed_segments
                 || ' segment(s) have no persona: K is larger than the number of '
-                || 'personas in the personas seed'
+                || 'personas in the personas seed, or the data has no structure'
         end as unnamed_segments_note,
 
         -- lineage
         '{{ invocation_id }}' as dbt_invocation_id
 
-    from chosen
-    cross join features_used
+    from active
     cross join customers
     cross join unnamed
 

@@ -1,0 +1,414 @@
+"""The segment model as a stored asset: fit once on a sample, score anywhere.
+
+:func:`fit_segment_model` turns a fixed-seed sample of customers (original units, rows in
+sample order) into a :class:`SegmentModel`: every number scoring needs (scaler with clip
+bounds, centroids, PCA) plus what judges and monitors it (K selection, persona map,
+per-cluster training distance quantiles, per-feature training deciles), and a
+``content_hash`` over all of it. :func:`score` is the reference implementation of the SQL
+scoring model ``customer_scores``: the same arithmetic in the same order, so the two
+agree to floating-point rounding.
+
+Robustness (a few customers must not hijack the fit):
+
+* each feature is clipped at its ``clip_quantile`` / ``1 - clip_quantile`` training
+  quantiles before the mean, standard deviation, K selection, centroids and PCA are
+  fitted; scoring does **not** clip, so an extreme customer lands far from every
+  centroid and is flagged as an outlier (distance beyond its cluster's training p99);
+* K candidates whose smallest cluster is below ``min_segment_share`` are ineligible;
+* a feature that is constant (after clipping) is left out with a warning;
+* a sample without two distinct customers gets a one-segment model with the verdict
+  "no substantial structure" instead of an error.
+
+Pure functions over NumPy arrays; no I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from bank_segments.personas import Persona, PersonaMatch, match_personas
+from bank_segments.segment_models import FitParams
+from bank_segments.segmentation import (
+    NO_STRUCTURE,
+    KScore,
+    Projection,
+    Scaler,
+    fit_final,
+    fit_pca,
+    select_k,
+    structure_verdict,
+)
+
+METHOD_NO_STRUCTURE = "no structure: fewer than 2 distinct customers"
+
+#: Training distance quantiles stored per cluster; the outlier flag uses the last.
+DISTANCE_QUANTILES: tuple[float, ...] = (0.50, 0.95, 0.99)
+DECILES = 10
+
+
+class ConstantFeatureWarning(UserWarning):
+    """A segmentation feature was left out of the fit because it does not vary."""
+
+
+# ------------------------------------------------------------------------ the model
+
+
+@dataclass(frozen=True)
+class ClusterStats:
+    """Per cluster, measured by scoring the training sample (unclipped, as SQL scores)."""
+
+    training_customers: np.ndarray
+    training_share: np.ndarray
+    mean_distance: np.ndarray
+    #: ``(k, len(DISTANCE_QUANTILES))`` distance-to-own-centroid quantiles.
+    distance_quantiles: np.ndarray
+
+
+@dataclass(frozen=True)
+class FeatureDeciles:
+    """Training decile edges of one feature in original units, and the sample shares.
+
+    Decile ``i`` (1-based) holds values ``lower_edges[i-1] <= x < upper_edges[i-1]``;
+    decile 1 is open below and decile 10 open above, so every value has a decile.
+    """
+
+    feature: str
+    edges: np.ndarray
+    shares: np.ndarray
+
+
+@dataclass(frozen=True)
+class SegmentModel:
+    """A fitted segment model. Arrays use ``k`` clusters and ``d`` used features."""
+
+    params: FitParams
+    training_rows: int
+    sample_rows: int
+    input_fingerprint: str
+    dropped_features: tuple[str, ...]
+    scaler: Scaler
+    clip_lower: np.ndarray
+    clip_upper: np.ndarray
+    k_scores: tuple[KScore, ...]
+    k: int
+    k_selection_method: str
+    silhouette: float
+    structure_verdict: str
+    centroids_z: np.ndarray
+    personas: tuple[PersonaMatch, ...]
+    projection: Projection
+    cluster_stats: ClusterStats
+    deciles: tuple[FeatureDeciles, ...]
+    content_hash: str = field(default="")
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return self.scaler.features
+
+    @property
+    def centroids_original(self) -> np.ndarray:
+        """Centroids in original units (a log1p feature's centre is expm1 of the mean log)."""
+        if not self.features:
+            return np.zeros((self.k, 0))
+        return self.scaler.inverse_transform(self.centroids_z)
+
+
+# ------------------------------------------------------------------------ fitting
+
+
+def fit_segment_model(
+    values: np.ndarray,
+    params: FitParams,
+    personas: Sequence[Persona],
+    *,
+    ids: Sequence[str] | None = None,
+    training_rows: int | None = None,
+) -> SegmentModel:
+    """Fit a :class:`SegmentModel` on ``(n, len(params.segment_features))`` ``values``.
+
+    ``values`` are in original units, rows in sample order (the warehouse orders the
+    sample by a hash of customer id and seed, so the order does not depend on the file).
+    ``ids`` (customer ids in the same order) and ``training_rows`` (valid customers the
+    sample was drawn from; default ``n``) only enter the input fingerprint and metadata.
+    Warns :class:`ConstantFeatureWarning` for each feature left out.
+    """
+    params = params.validate()
+    features = params.segment_features
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2 or values.shape[1] != len(features):
+        raise ValueError(f"expected an (n, {len(features)}) array, got shape {values.shape}")
+    n = values.shape[0]
+    if n < 1:
+        raise ValueError("no customers to fit the segment model on")
+    if not np.isfinite(values).all():
+        raise ValueError("feature values contain missing (NaN) or infinite entries")
+    log1p = tuple(name in set(params.log1p_features) for name in features)
+    for column, (flag, name) in enumerate(zip(log1p, features, strict=True)):
+        if flag and values[:, column].min() < 0:
+            raise ValueError(f"log1p feature {name!r} has negative values")
+
+    q = params.clip_quantile
+    lower = np.quantile(values, q, axis=0) if q > 0 else values.min(axis=0)
+    upper = np.quantile(values, 1 - q, axis=0) if q > 0 else values.max(axis=0)
+    clipped = np.clip(values, lower, upper)
+    transformed = _apply_log1p(clipped, log1p)
+    mean = transformed.mean(axis=0)
+    std = np.sqrt(((transformed - mean) ** 2).mean(axis=0))
+    keep = std > 1e-12 * np.maximum(1.0, np.abs(mean))
+    dropped = tuple(name for name, kept in zip(features, keep, strict=True) if not kept)
+    for name in dropped:
+        warnings.warn(
+            f"feature {name!r} is constant in the fit sample (after clipping at the "
+            f"{q:g} / {1 - q:g} quantiles) and is left out of the segment model",
+            ConstantFeatureWarning,
+            stacklevel=2,
+        )
+    used = np.flatnonzero(keep)
+    scaler = Scaler(
+        features=tuple(features[j] for j in used),
+        mean=mean[used],
+        std=std[used],
+        log1p=tuple(log1p[j] for j in used),
+    )
+    z_fit = (transformed[:, used] - scaler.mean) / scaler.std
+
+    distinct = _distinct_rows(z_fit, limit=max(params.k_max, params.segment_count or 0))
+    if len(used) == 0 or distinct < 2:
+        k_scores: tuple[KScore, ...] = ()
+        k, method, silhouette = 1, METHOD_NO_STRUCTURE, float("nan")
+        centroids = np.zeros((1, len(used)))
+        verdict = NO_STRUCTURE
+        matches: tuple[PersonaMatch, ...] = (
+            PersonaMatch(1, "unnamed_1", "Unnamed segment 1", False, None, None, None),
+        )
+    else:
+        k_max = min(params.k_max, distinct)
+        k_min = min(params.k_min, k_max)
+        segment_count = params.segment_count
+        if segment_count is not None and segment_count > distinct:
+            raise ValueError(
+                f"var segment_count={segment_count} is larger than the {distinct} distinct "
+                "customers in the fit sample; lower segment_count"
+            )
+        selection = select_k(
+            z_fit,
+            k_min,
+            k_max,
+            segment_count=segment_count,
+            random_state=params.random_state,
+            n_init=params.n_init,
+            fit_sample_size=params.k_selection_sample_size,
+            silhouette_sample_size=params.silhouette_sample_size,
+            min_segment_share=params.min_segment_share,
+        )
+        final = fit_final(z_fit, selection.chosen.centroids, random_state=params.random_state)
+        k_scores, k, method = selection.scores, selection.chosen_k, selection.method
+        silhouette = selection.chosen.silhouette
+        centroids = final.centroids
+        verdict = structure_verdict(silhouette)
+        matches = match_personas(centroids, scaler.features, personas) if personas else ()
+
+    projection = _fit_projection(z_fit)
+    model = SegmentModel(
+        params=params,
+        training_rows=int(training_rows if training_rows is not None else n),
+        sample_rows=n,
+        input_fingerprint=input_fingerprint(values, ids, training_rows),
+        dropped_features=dropped,
+        scaler=scaler,
+        clip_lower=lower[used],
+        clip_upper=upper[used],
+        k_scores=k_scores,
+        k=k,
+        k_selection_method=method,
+        silhouette=silhouette,
+        structure_verdict=verdict,
+        centroids_z=centroids,
+        personas=matches,
+        projection=projection,
+        cluster_stats=ClusterStats(
+            np.zeros(k, np.int64), np.zeros(k), np.zeros(k), np.zeros((k, 3))
+        ),
+        deciles=tuple(
+            _deciles(name, values[:, j]) for name, j in zip(scaler.features, used, strict=True)
+        ),
+    )
+    scores = score(values, model)
+    model = _with_cluster_stats(model, scores)
+    return _with_hash(model)
+
+
+def _apply_log1p(values: np.ndarray, flags: Sequence[bool]) -> np.ndarray:
+    result = values.copy()
+    flagged = np.flatnonzero(flags)
+    if len(flagged):
+        result[:, flagged] = np.log1p(values[:, flagged])
+    return result
+
+
+def _distinct_rows(values: np.ndarray, limit: int) -> int:
+    """Distinct rows, exact below ``limit``; at least ``limit`` once that many are seen."""
+    if values.shape[1] == 0:
+        return 1 if len(values) else 0
+    head = np.unique(values[: max(limit * 50, 1000)], axis=0)
+    if len(head) >= limit:
+        return len(head)
+    return len(np.unique(values, axis=0))
+
+
+def _fit_projection(z_values: np.ndarray) -> Projection:
+    """2-D PCA; with fewer than two features the missing components are all-zero."""
+    d = z_values.shape[1]
+    if d >= 2 and z_values.shape[0] >= 2:
+        return fit_pca(z_values)
+    components = np.zeros((2, d))
+    ratio = np.zeros(2)
+    if d == 1:
+        components[0, 0] = 1.0
+        ratio[0] = 1.0
+    mean = z_values.mean(axis=0) if len(z_values) else np.zeros(d)
+    return Projection(components=components, explained_variance_ratio=ratio, mean=mean)
+
+
+def _deciles(feature: str, column: np.ndarray) -> FeatureDeciles:
+    edges = np.quantile(column, np.linspace(0.0, 1.0, DECILES + 1))
+    # decile of each value: the number of interior edges at or below it
+    bins = np.searchsorted(edges[1:-1], column, side="right")
+    shares = np.bincount(bins, minlength=DECILES) / len(column)
+    return FeatureDeciles(feature=feature, edges=edges, shares=shares)
+
+
+def input_fingerprint(
+    values: np.ndarray, ids: Sequence[str] | None, training_rows: int | None
+) -> str:
+    """sha256 of the fit sample (ids, values as float64 bytes) and the population size."""
+    digest = hashlib.sha256()
+    digest.update(f"rows={training_rows};shape={values.shape}".encode())
+    if ids is not None:
+        digest.update("\x00".join(str(i) for i in ids).encode())
+    digest.update(np.ascontiguousarray(values, dtype="<f8").tobytes())
+    return digest.hexdigest()
+
+
+def _with_cluster_stats(model: SegmentModel, scores: Scores) -> SegmentModel:
+    k = model.k
+    labels = scores.cluster_index
+    customers = np.bincount(labels, minlength=k)
+    share = customers / max(len(labels), 1)
+    mean_distance = np.zeros(k)
+    quantiles = np.zeros((k, len(DISTANCE_QUANTILES)))
+    for cluster in range(k):
+        own = scores.distance_to_centroid[labels == cluster]
+        if len(own):
+            mean_distance[cluster] = own.mean()
+            quantiles[cluster] = np.quantile(own, DISTANCE_QUANTILES)
+    stats = ClusterStats(customers.astype(np.int64), share, mean_distance, quantiles)
+    return replace(model, cluster_stats=stats)
+
+
+# ------------------------------------------------------------------------ scoring
+
+
+@dataclass(frozen=True)
+class Scores:
+    """Per-customer scores, shape ``(n,)``; what ``customer_scores`` computes in SQL."""
+
+    cluster_index: np.ndarray
+    distance_to_centroid: np.ndarray
+    #: NaN for a one-segment model.
+    distance_to_nearest_other: np.ndarray
+    pca: np.ndarray
+    is_outlier: np.ndarray
+
+    @property
+    def cluster_id(self) -> np.ndarray:
+        return self.cluster_index + 1
+
+    @property
+    def margin(self) -> np.ndarray:
+        return self.distance_to_nearest_other - self.distance_to_centroid
+
+
+def standardize(values: np.ndarray, model: SegmentModel) -> np.ndarray:
+    """z-values ``(n, d)`` of ``(n, len(segment_features))`` values, unclipped, as SQL does."""
+    columns = [model.params.segment_features.index(name) for name in model.features]
+    selected = np.asarray(values, dtype=np.float64)[:, columns]
+    transformed = _apply_log1p(selected, model.scaler.log1p)
+    return (transformed - model.scaler.mean) / model.scaler.std
+
+
+def score(values: np.ndarray, model: SegmentModel) -> Scores:
+    """Score ``(n, len(segment_features))`` values in original units with ``model``.
+
+    The reference for the SQL model: z = (t(x) - mean) / std without clipping, squared
+    Euclidean distance to every centroid, the nearest (the lowest cluster on an exact
+    tie), the nearest other, PCA coordinates, and the outlier flag (distance to the own
+    centroid beyond that cluster's training p99).
+    """
+    z_values = standardize(values, model)
+    squared = ((z_values[:, None, :] - model.centroids_z[None, :, :]) ** 2).sum(axis=2)
+    nearest = squared.argmin(axis=1)
+    own = np.sqrt(squared[np.arange(len(squared)), nearest])
+    if model.k > 1:
+        others = squared.copy()
+        others[np.arange(len(others)), nearest] = np.inf
+        other = np.sqrt(others.min(axis=1))
+    else:
+        other = np.full(len(squared), np.nan)
+    coords = (z_values - model.projection.mean) @ model.projection.components.T
+    p99 = model.cluster_stats.distance_quantiles[:, -1]
+    outlier = own > p99[nearest] if model.cluster_stats.training_customers.sum() else own < 0
+    return Scores(nearest, own, other, coords, outlier)
+
+
+# ------------------------------------------------------------------------ content hash
+
+
+def _canonical(value: Any) -> Any:
+    """A JSON-able structure in which every float is exact (``float.hex``)."""
+    if isinstance(value, float | np.floating):
+        value = float(value)
+        return "nan" if math.isnan(value) else value.hex()
+    if isinstance(value, np.ndarray):
+        return [_canonical(item) for item in value.tolist()]
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    if isinstance(value, int | np.integer):
+        return int(value)
+    if isinstance(value, list | tuple):
+        return [_canonical(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _canonical(item) for key, item in sorted(value.items())}
+    if value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "__dataclass_fields__"):
+        return {name: _canonical(getattr(value, name)) for name in value.__dataclass_fields__}
+    raise TypeError(f"cannot serialize {type(value).__name__} for the content hash")
+
+
+def content_hash(model: SegmentModel) -> str:
+    """sha256 of a canonical serialization of everything fitted (not of when or by whom)."""
+    body = {
+        name: getattr(model, name)
+        for name in model.__dataclass_fields__
+        if name not in {"content_hash", "k_scores"}
+    }
+    # the candidates' sample centroids seed the final fit; their scores are the record
+    body["k_scores"] = [
+        {name: getattr(s, name) for name in s.__dataclass_fields__ if name != "centroids"}
+        for s in model.k_scores
+    ]
+    text = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _with_hash(model: SegmentModel) -> SegmentModel:
+    return replace(model, content_hash=content_hash(model))

@@ -1,0 +1,298 @@
+{#-
+    The segment model in SQL: portable building blocks behind adapter.dispatch (one
+    name, a default__ and engine-specific implementations where engines differ), the
+    fit-sample size check, and the active version's parameters for customer_scores.
+-#}
+
+{% macro segment_sample_key(column, seed) %}
+    {#- A deterministic pseudo-random key per customer and seed: the fit sample is the
+        customers with the smallest keys, so it does not depend on row order. -#}
+    {{ return(adapter.dispatch('segment_sample_key', 'bank_segments')(column, seed)) }}
+{% endmacro %}
+
+{% macro default__segment_sample_key(column, seed) -%}
+    md5(cast({{ column }} as {{ dbt.type_string() }}) || '/{{ seed }}')
+{%- endmacro %}
+
+{% macro duckdb__segment_sample_key(column, seed) -%}
+    hash(cast({{ column }} as varchar) || '/{{ seed }}')
+{%- endmacro %}
+
+{% macro spark__segment_sample_key(column, seed) -%}
+    xxhash64(cast({{ column }} as string), {{ seed }})
+{%- endmacro %}
+
+
+{% macro segment_explode(column) %}
+    {#- Select-list expression giving one row per element of a list column (a list of
+        structs in the registry); read fields as <alias>.<field>. -#}
+    {{ return(adapter.dispatch('segment_explode', 'bank_segments')(column)) }}
+{% endmacro %}
+
+{% macro default__segment_explode(column) -%}
+    unnest({{ column }})
+{%- endmacro %}
+
+{% macro spark__segment_explode(column) -%}
+    explode({{ column }})
+{%- endmacro %}
+
+
+{% macro segment_log1p(expression) %}
+    {#- log(1 + x); engines without log1p use ln(1 + x), equal to within 1e-14
+        relative for the money columns it is meant for (0 or >= 0.01). -#}
+    {{ return(adapter.dispatch('segment_log1p', 'bank_segments')(expression)) }}
+{% endmacro %}
+
+{% macro default__segment_log1p(expression) -%}
+    ln(1 + {{ expression }})
+{%- endmacro %}
+
+{% macro spark__segment_log1p(expression) -%}
+    log1p({{ expression }})
+{%- endmacro %}
+
+
+{% macro segment_least(expressions) %}
+    {#- The smallest non-null value of a list of expressions (null if all are). -#}
+    {{ return(adapter.dispatch('segment_least', 'bank_segments')(expressions)) }}
+{% endmacro %}
+
+{% macro default__segment_least(expressions) -%}
+    {%- if expressions | length == 0 -%}
+        cast(null as {{ segment_type_double() }})
+    {%- elif expressions | length == 1 -%}
+        {{ expressions[0] }}
+    {%- else -%}
+        least({{ expressions | join(', ') }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro segment_double(value) %}
+    {#- A float as an exact SQL double literal: Python's shortest round-trip repr, with
+        an exponent so that DuckDB and Spark read a DOUBLE, not a DECIMAL. -#}
+    {%- set text = (value | float) | string -%}
+    {%- if 'e' not in text and 'n' not in text -%}
+        {%- set text = text ~ 'e0' -%}
+    {%- endif -%}
+    {{ return('(' ~ text ~ ')' if text.startswith('-') else text) }}
+{% endmacro %}
+
+
+{% macro segment_fit_sample_size() %}
+    {#- var fit_sample_size (default 200000; null = all rows), checked: a bad value
+        stops the build here, before any version is written. -#}
+    {%- set size = var('fit_sample_size', 200000) -%}
+    {%- if size is none or size | string | lower in ['none', 'null', ''] -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if size is string and not size.strip().isdigit() -%}
+        {{ exceptions.raise_compiler_error(
+            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
+            ~ "for all rows), got '" ~ size ~ "'") }}
+    {%- endif -%}
+    {%- if size | int != size | float or size | int < 2 -%}
+        {{ exceptions.raise_compiler_error(
+            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
+            ~ "for all rows), got " ~ size) }}
+    {%- endif -%}
+    {{ return(size | int) }}
+{% endmacro %}
+
+
+{% macro segment_scoring_parameters(versions, scaler, centroids, pca) %}
+    {#-
+        The active version's parameters as plain values, for customer_scores to render
+        as exact literals. Returns none when the registry does not exist yet (compile,
+        docs or lint before the first build); a build or run then fails with a clear
+        message instead of scoring with nothing.
+    -#}
+    {%- if not execute -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- if load_relation(versions) is none -%}
+        {%- if flags.WHICH in ['build', 'run'] -%}
+            {{ exceptions.raise_compiler_error(
+                "customer_scores: the model registry does not exist; build "
+                ~ "segment_model_fit first (dbt build --select +customer_scores)") }}
+        {%- endif -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set active = run_query(
+        "select model_version, k from " ~ versions ~ " where is_active") -%}
+    {%- if active.rows | length != 1 -%}
+        {{ exceptions.raise_compiler_error(
+            "customer_scores: expected one active model version, found "
+            ~ active.rows | length ~ " (is segment_model_fit built?)") }}
+    {%- endif -%}
+    {%- set version = active.rows[0][0] -%}
+    {%- set where = " where model_version = '" ~ version ~ "'" -%}
+    {%- set scaler_rows = run_query(
+        "select feature, transform, mean, std from " ~ scaler ~ where
+        ~ " order by feature_index") -%}
+    {%- set centroid_rows = run_query(
+        "select cluster_id, feature_index, centroid_z from " ~ centroids ~ where
+        ~ " order by cluster_id, feature_index") -%}
+    {%- set pca_rows = run_query(
+        "select component, feature_index, loading, centre_z from " ~ pca ~ where
+        ~ " order by component, feature_index") -%}
+    {%- set d = scaler_rows.rows | length -%}
+    {%- set k = active.rows[0][1] | int -%}
+    {%- set result = {
+        'model_version': version,
+        'k': k,
+        'features': [],
+        'centroids': [],
+        'components': [],
+        'centre': [],
+    } -%}
+    {%- for row in scaler_rows.rows -%}
+        {%- do result.features.append({
+            'feature': row[0], 'log1p': row[1] == 'log1p', 'mean': row[2], 'std': row[3]
+        }) -%}
+    {%- endfor -%}
+    {%- for cluster in range(k) -%}
+        {%- do result.centroids.append([]) -%}
+    {%- endfor -%}
+    {%- for row in centroid_rows.rows -%}
+        {%- do result.centroids[(row[0] | int) - 1].append(row[2]) -%}
+    {%- endfor -%}
+    {%- for component in range(2) -%}
+        {%- do result.components.append([]) -%}
+    {%- endfor -%}
+    {%- for row in pca_rows.rows -%}
+        {%- do result.components[(row[0] | int) - 1].append(row[2]) -%}
+        {%- if row[0] | int == 1 -%}
+            {%- do result.centre.append(row[3]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(result) }}
+{% endmacro %}
+
+
+{#-
+    Column lists of customer_scores, rendered from the active version's parameters
+    (segment_scoring_parameters). Each returns comma-separated select expressions.
+-#}
+
+{% macro segment_z_columns(model) %}
+    {#- z_<j> = (t(x_j) - mean_j) / std_j per feature used; t = log1p or identity -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ segment_type_double() ~ ')' -%}
+        {%- set t = segment_log1p(x) if f.log1p else x -%}
+        {%- do columns.append('(' ~ t ~ ' - ' ~ segment_double(f.mean) ~ ') / '
+            ~ segment_double(f.std) ~ ' as z_' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- if not columns -%}
+        {#- a model without features (identical customers): nothing to standardize -#}
+        {%- do columns.append('0.0e0 as z_none') -%}
+    {%- endif -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_squared_distance_columns(model) %}
+    {#- d2_<c> = sum over features of (z_j - centroid_cj)^2, one column per cluster -#}
+    {%- set columns = [] -%}
+    {%- for centroid in model.centroids -%}
+        {%- set terms = [] -%}
+        {%- for value in centroid -%}
+            {%- set diff = '(z_' ~ loop.index ~ ' - ' ~ segment_double(value) ~ ')' -%}
+            {%- do terms.append(diff ~ ' * ' ~ diff) -%}
+        {%- endfor -%}
+        {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
+            ~ ' as d2_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_nearest_columns(model) %}
+    {#- own_d2 (smallest d2) and cluster_id (its cluster; the lowest on a tie) -#}
+    {%- set squared = [] -%}
+    {%- set cases = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do squared.append('d2_' ~ cluster) -%}
+    {%- endfor -%}
+    {%- set own = segment_least(squared) -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do cases.append('when d2_' ~ cluster ~ ' = ' ~ own ~ ' then ' ~ cluster) -%}
+    {%- endfor -%}
+    {%- set nearest = 'case ' ~ cases | join(' ') ~ ' end as cluster_id' -%}
+    {{ return(own ~ ' as own_d2,\n        ' ~ nearest) }}
+{% endmacro %}
+
+
+{% macro segment_second_nearest_column(model) %}
+    {#- other_d2: the smallest d2 of the other clusters (null for one cluster) -#}
+    {%- set others = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do others.append('case when cluster_id = ' ~ cluster ~ ' then null else d2_'
+            ~ cluster ~ ' end') -%}
+    {%- endfor -%}
+    {%- if model.k > 1 -%}
+        {{ return(segment_least(others) ~ ' as other_d2') }}
+    {%- else -%}
+        {{ return('cast(null as ' ~ segment_type_double() ~ ') as other_d2') }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro segment_pca_columns(model) %}
+    {#- pca_1, pca_2: (z - centre) . loadings of each component -#}
+    {%- set columns = [] -%}
+    {%- for component in model.components -%}
+        {%- set terms = [] -%}
+        {%- for loading in component -%}
+            {%- do terms.append('(z_' ~ loop.index ~ ' - '
+                ~ segment_double(model.centre[loop.index0]) ~ ') * '
+                ~ segment_double(loading)) -%}
+        {%- endfor -%}
+        {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
+            ~ ' as pca_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_features(relation=none) %}
+    {#- var segment_features (default: the ten attributes + spending_ratio +
+        engagement_score), lower-cased; with a relation, names missing from it stop
+        the build with one line listing what is available. -#}
+    {%- set default = customer_attributes() + ['spending_ratio', 'engagement_score'] -%}
+    {%- set raw = var('segment_features', default) -%}
+    {%- if raw is string -%}
+        {%- set raw = raw.split(',') -%}
+    {%- endif -%}
+    {%- set names = [] -%}
+    {%- for name in raw -%}
+        {%- do names.append(name | string | trim | lower) -%}
+    {%- endfor -%}
+    {%- if relation is not none and execute -%}
+        {%- set available = [] -%}
+        {%- for column in adapter.get_columns_in_relation(relation) -%}
+            {%- do available.append(column.name | lower) -%}
+        {%- endfor -%}
+        {%- set missing = names | reject('in', available) | list -%}
+        {%- if available and missing -%}
+            {{ exceptions.raise_compiler_error(
+                "var segment_features names " ~ missing | join(', ')
+                ~ ", which are not columns of int_customer_features (available: "
+                ~ available | sort | join(', ') ~ ")") }}
+        {%- endif -%}
+    {%- endif -%}
+    {{ return(names) }}
+{% endmacro %}
+
+
+{% macro segment_type_double() %}
+    {#- Dispatch: the 64-bit float type. Not dbt.type_float(), which is a 32-bit
+        FLOAT on DuckDB and would cost scoring seven digits of precision. -#}
+    {{ return(adapter.dispatch('segment_type_double', 'bank_segments')()) }}
+{% endmacro %}
+
+{% macro default__segment_type_double() -%}
+    double
+{%- endmacro %}

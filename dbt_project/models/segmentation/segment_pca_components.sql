@@ -1,0 +1,26 @@
+-- The active model version's two principal components: one row per component x feature.
+with
+
+versions as (
+
+    select * from {{ ref('segment_model_versions') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('segment_model_pca') }}
+
+),
+
+final as (
+
+    select parameters.*
+    from parameters
+    inner join versions
+        on parameters.model_version = versions.model_version
+    where versions.is_active
+
+)
+
+select * from final

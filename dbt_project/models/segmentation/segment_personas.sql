@@ -1,0 +1,26 @@
+-- The active model version's persona map: one row per cluster.
+with
+
+versions as (
+
+    select * from {{ ref('segment_model_versions') }}
+
+),
+
+parameters as (
+
+    select * from {{ ref('segment_model_personas') }}
+
+),
+
+final as (
+
+    select parameters.*
+    from parameters
+    inner join versions
+        on parameters.model_version = versions.model_version
+    where versions.is_active
+
+)
+
+select * from final

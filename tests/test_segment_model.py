@@ -1,0 +1,190 @@
+"""The segment model core: robust, deterministic fits and the scoring reference."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
+from bank_segments.generator import generate_customers
+from bank_segments.personas import personas_from_rows
+from bank_segments.segment_model import (
+    METHOD_NO_STRUCTURE,
+    ConstantFeatureWarning,
+    fit_segment_model,
+    score,
+)
+from bank_segments.segment_models import (
+    FitParams,
+    plan_build,
+    registry_row,
+    registry_table,
+)
+from bank_segments.segmentation import NO_STRUCTURE
+from tests.test_segmentation import feature_matrix
+
+SEEDS = Path(__file__).resolve().parents[1] / "seeds"
+INCOME, BALANCE = FEATURES.index("income"), FEATURES.index("avg_account_balance")
+
+
+def seed_rows(name: str) -> list[dict]:
+    import csv
+
+    with (SEEDS / f"{name}.csv").open() as handle:
+        return list(csv.DictReader(handle))
+
+
+PERSONAS = personas_from_rows(seed_rows("personas"), seed_rows("persona_signature_weights"))
+PARAMS = FitParams(segment_features=FEATURES)
+
+
+@pytest.fixture(scope="module")
+def planted() -> np.ndarray:
+    return feature_matrix(generate_customers(2_000, seed=5).customers)
+
+
+@pytest.fixture(scope="module")
+def fitted(planted):
+    return fit_segment_model(planted, PARAMS, PERSONAS)
+
+
+def test_fit_finds_the_four_personas(fitted) -> None:
+    assert fitted.k == 4
+    assert fitted.structure_verdict in {"reasonable", "strong"}
+    assert {m.persona_id for m in fitted.personas} == {
+        "premium_investors",
+        "lifestyle_spenders",
+        "credit_dependent",
+        "growth_segment",
+    }
+    assert fitted.cluster_stats.training_customers.sum() == 2_000
+    assert all(len(d.shares) == 10 and abs(d.shares.sum() - 1) < 1e-12 for d in fitted.deciles)
+
+
+def test_refit_is_bit_identical(planted, fitted) -> None:
+    again = fit_segment_model(planted.copy(), PARAMS, PERSONAS)
+    assert again.content_hash == fitted.content_hash
+    assert np.array_equal(again.centroids_z, fitted.centroids_z)
+    other_seed = fit_segment_model(
+        planted, FitParams(segment_features=FEATURES, random_state=7), PERSONAS
+    )
+    assert other_seed.content_hash != fitted.content_hash
+
+
+def test_extreme_customers_do_not_hijack_the_fit(planted, fitted) -> None:
+    """5 of 2,000 with income and balance 50x the 99th percentile: same K and personas,
+    the 5 scored into existing segments and flagged as outliers."""
+    extreme = planted.copy()
+    rows = np.arange(0, 2_000, 400)
+    for column in (INCOME, BALANCE):
+        extreme[rows, column] = 50 * np.quantile(planted[:, column], 0.99)
+    robust = fit_segment_model(extreme, PARAMS, PERSONAS)
+    assert robust.k == fitted.k
+    assert [m.persona_id for m in robust.personas] == [m.persona_id for m in fitted.personas]
+    scores = score(extreme, robust)
+    assert scores.is_outlier[rows].all()
+    others = np.setdiff1d(np.arange(2_000), rows)
+    assert np.array_equal(scores.cluster_id[others], score(planted, fitted).cluster_id[others])
+    assert min(s.smallest_cluster_share for s in robust.k_scores if s.k == robust.k) >= 0.02
+
+
+def test_small_candidate_clusters_are_ineligible(planted) -> None:
+    params = FitParams(segment_features=FEATURES, min_segment_share=0.15, k_max=6)
+    strict = fit_segment_model(planted, params, PERSONAS)
+    for candidate in strict.k_scores:
+        assert candidate.is_eligible == (candidate.smallest_cluster_share >= 0.15)
+    assert not all(candidate.is_eligible for candidate in strict.k_scores)
+    assert next(s for s in strict.k_scores if s.k == strict.k).is_eligible
+
+
+def test_constant_feature_is_left_out_with_a_warning(planted) -> None:
+    values = planted.copy()
+    values[:, FEATURES.index("num_products")] = 3
+    with pytest.warns(ConstantFeatureWarning, match="num_products"):
+        model = fit_segment_model(values, PARAMS, PERSONAS)
+    assert model.dropped_features == ("num_products",)
+    assert "num_products" not in model.features and model.k == 4
+
+
+def test_identical_rows_have_no_structure() -> None:
+    values = np.tile(np.arange(1.0, 13.0), (50, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConstantFeatureWarning)
+        model = fit_segment_model(values, PARAMS, PERSONAS)
+    assert (model.k, model.structure_verdict) == (1, NO_STRUCTURE)
+    assert model.k_selection_method == METHOD_NO_STRUCTURE
+    scores = score(values, model)
+    assert (scores.cluster_id == 1).all() and (scores.distance_to_centroid == 0).all()
+    assert registry_table([_row(model)]).num_rows == 1
+
+
+def test_scoring_reference_matches_brute_force(planted, fitted) -> None:
+    scores = score(planted, fitted)
+    z = (planted - fitted.scaler.mean) / fitted.scaler.std
+    distances = np.linalg.norm(z[:, None, :] - fitted.centroids_z[None], axis=2)
+    ordered = np.sort(distances, axis=1)
+    assert np.array_equal(scores.cluster_index, distances.argmin(axis=1))
+    assert np.allclose(scores.distance_to_centroid, ordered[:, 0], rtol=1e-12)
+    assert np.allclose(scores.distance_to_nearest_other, ordered[:, 1], rtol=1e-12)
+    assert abs(scores.is_outlier.mean() - 0.01) < 0.01
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"k_min": 5, "k_max": 3}, "k_max \\(3\\) is below k_min \\(5\\)"),
+        ({"fit_sample_size": -5}, "fit_sample_size must be at least 2"),
+        ({"min_segment_share": 0.7}, "min_segment_share"),
+        ({"log1p_features": ("nope",)}, "log1p_features"),
+    ],
+)
+def test_bad_params_fail_clearly(change, message) -> None:
+    with pytest.raises(ValueError, match=message):
+        FitParams(**{"segment_features": FEATURES, **change}).validate()
+
+
+def test_build_plan_fits_scores_and_refuses() -> None:
+    v1 = {
+        "model_version": "v0001-20260101",
+        "version_number": 1,
+        "segment_features": ",".join(FEATURES),
+        "log1p_features": "",
+    }
+    assert plan_build([], PARAMS, refit=False, pinned=None, today="20260102").fit
+    scoring = plan_build([v1], PARAMS, refit=False, pinned=None, today="20260102")
+    assert (scoring.fit, scoring.model_version) == (False, "v0001-20260101")
+    refit = plan_build([v1], PARAMS, refit=True, pinned=None, today="20260102")
+    assert (refit.fit, refit.model_version) == (True, "v0002-20260102")
+    with pytest.raises(ValueError, match="known: v0001-20260101"):
+        plan_build([v1], PARAMS, refit=False, pinned="v0009", today="20260102")
+    fewer = FitParams(segment_features=FEATURES[:-1])
+    with pytest.raises(ValueError, match=r"segment_features.*refit: true"):
+        plan_build([v1], fewer, refit=False, pinned=None, today="20260102")
+    logged = FitParams(segment_features=FEATURES, log1p_features=("income",))
+    with pytest.raises(ValueError, match="log1p_features"):
+        plan_build([v1], logged, refit=False, pinned=None, today="20260102")
+
+
+def _row(model) -> dict:
+    import datetime as dt
+
+    return registry_row(
+        model,
+        model_version="v0001-20260101",
+        version_number=1,
+        fitted_at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),
+        invocation_id="test",
+        package_version="0",
+    )
+
+
+def test_registry_row_round_trips_through_arrow(fitted) -> None:
+    table = registry_table([_row(fitted)])
+    row = table.to_pylist()[0]
+    assert row["k"] == 4 and len(row["centroids"]) == 4 * len(FEATURES)
+    assert row["content_hash"] == fitted.content_hash
+    assert sum(item["is_chosen"] for item in row["k_selection"]) == 1
+    assert registry_table([]).schema == table.schema
