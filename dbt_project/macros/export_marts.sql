@@ -19,7 +19,7 @@
         file: `exports/` for the default bank_segments.duckdb, and a private folder
         for every throwaway warehouse the tests build.
     -#}
-    {%- set configured = var('exports_path', none) -%}
+    {%- set configured = var('exports_path') -%}
     {%- if configured is not none and configured | string | trim != '' -%}
         {%- set folder = configured | string | trim -%}
     {%- else -%}

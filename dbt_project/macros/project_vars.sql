@@ -11,7 +11,7 @@
 
     Kinds: share (a number from 0 to 1), number (min/max, `integer` for whole
     numbers), path (text), choice (one of `values`), date (YYYY-MM-DD), bounds (a
-    mapping attribute -> [low, high]), names (a list of column names), texts (a list
+    mapping attribute -> [low, high]), version (a model version id), names (a list of column names), texts (a list
     of plain names).
     `null: true` allows an unset value (the documented default applies).
     To add a var: one line here, plus its declaration in dbt_project.yml.
@@ -40,7 +40,13 @@
                          'example': '42'},
         'n_init': {'kind': 'number', 'integer': true, 'min': 1, 'null': true, 'example': '10'},
         'fit_sample_size': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
-                            'example': '20000'},
+                            'example': '200000'},
+        'k_selection_sample_size': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
+                                    'example': '20000'},
+        'min_segment_share': {'kind': 'share', 'example': '0.02'},
+        'clip_quantile': {'kind': 'number', 'min': 0, 'max': 0.25, 'example': '0.005'},
+        'refit': {'kind': 'choice', 'values': [true, false], 'example': 'true'},
+        'model_version': {'kind': 'version', 'null': true, 'example': "'v0001-20261124'"},
         'silhouette_sample_size': {'kind': 'number', 'integer': true, 'min': 2, 'null': true,
                                    'example': '20000'},
         'segment_features': {'kind': 'names', 'null': true, 'example': "['age', 'income']"},
@@ -80,6 +86,10 @@
     {%- elif kind == 'choice' -%}
         {%- if value not in rule['values'] -%}
             {{ return('is not one of ' ~ rule['values'] | map('tojson') | join(', ')) }}
+        {%- endif -%}
+    {%- elif kind == 'version' -%}
+        {%- if value is not string or not modules.re.match('^[A-Za-z0-9._-]+$', value) -%}
+            {{ return('is not a model version id (letters, digits, . _ -)') }}
         {%- endif -%}
     {%- elif kind == 'date' -%}
         {%- set match = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2})$', value | string) -%}

@@ -83,7 +83,7 @@
 {% macro segment_fit_sample_size() %}
     {#- var fit_sample_size (default 200000; null = all rows), checked: a bad value
         stops the build here, before any version is written. -#}
-    {%- set size = var('fit_sample_size', 200000) -%}
+    {%- set size = var('fit_sample_size') -%}
     {%- if size is none or size | string | lower in ['none', 'null', ''] -%}
         {{ return(none) }}
     {%- endif -%}
@@ -258,11 +258,10 @@
 
 
 {% macro segment_features(relation=none) %}
-    {#- var segment_features (default: the ten attributes + spending_ratio +
-        engagement_score), lower-cased; with a relation, names missing from it stop
-        the build with one line listing what is available. -#}
-    {%- set default = customer_attributes() + ['spending_ratio', 'engagement_score'] -%}
-    {%- set raw = var('segment_features', default) -%}
+    {#- var segment_features (declared in dbt_project.yml), lower-cased; with a
+        relation, names missing from it stop the build with one line listing what is
+        available. -#}
+    {%- set raw = var('segment_features') -%}
     {%- if raw is string -%}
         {%- set raw = raw.split(',') -%}
     {%- endif -%}

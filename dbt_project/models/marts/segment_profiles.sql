@@ -3,7 +3,7 @@
 -- marts_rank_level() for how ranks become Highest..Lowest.
 {%- set measures = customer_attributes()
     + ['spending_ratio', 'engagement_score', 'clv_proxy'] %}
-{%- set elevated_bands = var('elevated_credit_risk_bands', ['Poor', 'Fair']) %}
+{%- set elevated_bands = var('elevated_credit_risk_bands') %}
 {%- set elevated_bands_sql = "'" ~ elevated_bands | join("', '") ~ "'" %}
 
 with

@@ -2,7 +2,7 @@
 -- fit_sample_size rows (all rows when fewer). Customers are ranked by a hash of their
 -- id and var random_state, so the sample does not depend on the order of the file.
 {%- set sample_size = segment_fit_sample_size() %}
-{%- set random_state = var('random_state', 42) %}
+{%- set random_state = var('random_state') %}
 {%- set features = segment_features(ref('int_customer_features')) %}
 
 with

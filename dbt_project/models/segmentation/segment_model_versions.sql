@@ -1,6 +1,6 @@
 -- One row per fitted segment model version, with every fit parameter, and which
 -- version is active: the one pinned by var model_version, else the newest.
-{%- set pinned = var('model_version', none) %}
+{%- set pinned = var('model_version') %}
 
 with
 
