@@ -1,6 +1,6 @@
--- The build stops when more than var('max_rejected_share') of the input is quarantined:
--- at that point the file, not a few rows, needs fixing. Raising an error makes dbt print the
--- counts and the limit instead of a bare "got 1 result".
+-- The build stops when more than var('max_rejected_share') of the input is
+-- quarantined: at that point the file, not a few rows, needs fixing. Raising an error
+-- makes dbt print the counts and the limit instead of a bare "got 1 result".
 {%- set max_share = var('max_rejected_share', 0.05) %}
 
 with

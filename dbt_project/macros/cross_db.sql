@@ -87,3 +87,53 @@
 {% macro spark__cross_db_raise_error(message) -%}
     raise_error({{ message }})
 {%- endmacro %}
+
+
+{% macro spark__persist_constraints(relation, model) %}
+    {#-
+        Overrides dbt-spark's: it applies a contract's constraints with ALTER TABLE,
+        which only Delta tables accept, and it assumes Delta when file_format is unset,
+        so a not_null constraint fails the build of a Parquet table. Here Delta keeps
+        the native constraints; any other format has its not_null columns checked by a
+        query, and the build fails naming the columns that hold nulls.
+    -#}
+    {%- if not config.get('contract').enforced -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- if config.get('file_format') == 'delta' -%}
+        {%- do alter_table_add_constraints(relation, model.constraints) -%}
+        {%- do alter_column_set_constraints(relation, model.columns) -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set not_null = [] -%}
+    {%- for name, column in model.columns.items() -%}
+        {%- for constraint in column.constraints if constraint.type == 'not_null' -%}
+            {%- do not_null.append(name) -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if not_null -%}
+        {%- set counts = [] -%}
+        {%- for name in not_null -%}
+            {%- do counts.append(
+                'count(case when ' ~ adapter.quote(name) ~ ' is null then 1 end)'
+            ) -%}
+        {%- endfor -%}
+        {%- set counted = run_query(
+            'select ' ~ counts | join(', ') ~ ' from ' ~ relation
+        ) -%}
+        {%- set with_nulls = [] -%}
+        {%- for name in not_null -%}
+            {%- set nulls = counted.columns[loop.index0].values()[0] -%}
+            {%- if nulls > 0 -%}
+                {%- do with_nulls.append(name ~ ' (' ~ nulls ~ ' nulls)') -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- if with_nulls -%}
+            {{ exceptions.raise_compiler_error(
+                "contract of " ~ model.name ~ ": not_null column(s) hold nulls: "
+                ~ with_nulls | join(', ')
+                ~ ". Fix the model's SQL or its upstream data."
+            ) }}
+        {%- endif -%}
+    {%- endif -%}
+{% endmacro %}
