@@ -3,8 +3,9 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: install build test lint clean
+.PHONY: install install-spark build test lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -13,6 +14,13 @@ $(STAMP): pyproject.toml constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
+
+## install-spark: the optional Spark engine (dbt-spark + pyspark; needs Java 17)
+$(SPARK_STAMP): $(STAMP)
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev,spark]'
+	touch $(SPARK_STAMP)
+
+install-spark: $(SPARK_STAMP)
 
 ## build: the main job -- every model, seed and test in the warehouse, then the report
 build: $(STAMP)
@@ -30,4 +38,4 @@ test: lint
 	$(BIN)/pytest
 
 clean:
-	rm -rf target logs reports exports bank_segments.duckdb
+	rm -rf target logs reports exports bank_segments.duckdb spark-warehouse

@@ -18,12 +18,15 @@
         when {{ rank_column }} = {{ count_column }} then 'Lowest'
         when {{ count_column }} = 3 then 'Medium'
         else
-            ['High', 'Medium', 'Low'][
-                1 + cast(
+            case
+                cast(
                     round(2.0 * ({{ rank_column }} - 2) / ({{ count_column }} - 3))
                     as integer
                 )
-            ]
+                when 0 then 'High'
+                when 1 then 'Medium'
+                else 'Low'
+            end
     end
 {% endmacro %}
 

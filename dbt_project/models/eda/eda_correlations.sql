@@ -21,8 +21,8 @@ aggregated as (
 
     select
         {%- for x, y in pairs %}
-            corr({{ x }}, {{ y }}) as "{{ x }}|{{ y }}__r",
-            count({{ x }} + {{ y }}) as "{{ x }}|{{ y }}__n"
+            corr({{ x }}, {{ y }}) as {{ adapter.quote(x ~ '|' ~ y ~ '__r') }},
+            count({{ x }} + {{ y }}) as {{ adapter.quote(x ~ '|' ~ y ~ '__n') }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
@@ -30,20 +30,31 @@ aggregated as (
 
 ),
 
+-- SQL-standard UNPIVOT (DuckDB, Spark, Snowflake, BigQuery); like DuckDB's own
+-- syntax it drops null values, so a constant feature's pair keeps only its n row
 unpivoted as (
 
-    unpivot aggregated
-    on columns(*)
-    into name statistic_key value statistic_value
+    select * from aggregated
+    unpivot (
+        statistic_value for statistic_key in (
+            {%- for x, y in pairs %}
+                {{ adapter.quote(x ~ '|' ~ y ~ '__r') }},
+                {{ adapter.quote(x ~ '|' ~ y ~ '__n') }}
+                {%- if not loop.last %},{% endif %}
+            {%- endfor %}
+        )
+    )
 
 ),
 
 split as (
 
     select
-        split_part(split_part(statistic_key, '__', 1), '|', 1) as feature_x,
-        split_part(split_part(statistic_key, '__', 1), '|', 2) as feature_y,
-        split_part(statistic_key, '__', 2) as statistic,
+        {{ dbt.split_part(dbt.split_part('statistic_key', "'__'", 1), "'|'", 1) }}
+            as feature_x,
+        {{ dbt.split_part(dbt.split_part('statistic_key', "'__'", 1), "'|'", 2) }}
+            as feature_y,
+        {{ dbt.split_part('statistic_key', "'__'", 2) }} as statistic,
         statistic_value
 
     from unpivoted
@@ -55,8 +66,10 @@ pairs as (
     select
         feature_x,
         feature_y,
-        max(statistic_value) filter (where statistic = 'r') as pearson_r,
-        cast(max(statistic_value) filter (where statistic = 'n') as bigint) as n
+        max(case when statistic = 'r' then statistic_value end) as pearson_r,
+        cast(
+            max(case when statistic = 'n' then statistic_value end) as bigint
+        ) as n
 
     from split
     group by 1, 2

@@ -18,12 +18,12 @@ final as (
 
     select
         -- ids
-        cast(features.customer_id as varchar) as customer_id,
-        cast(scores.persona_id as varchar) as persona_id,
-        cast(scores.persona_name as varchar) as persona_name,
+        cast(features.customer_id as {{ dbt.type_string() }}) as customer_id,
+        cast(scores.persona_id as {{ dbt.type_string() }}) as persona_id,
+        cast(scores.persona_name as {{ dbt.type_string() }}) as persona_name,
         cast(scores.is_named_persona as boolean) as is_named_persona,
         cast(scores.cluster_id as integer) as cluster_id,
-        cast(scores.model_version as varchar) as model_version,
+        cast(scores.model_version as {{ dbt.type_string() }}) as model_version,
 
         -- the ten attributes
         cast(features.age as double) as age,
@@ -41,9 +41,9 @@ final as (
         cast(features.spending_ratio as double) as spending_ratio,
         cast(features.engagement_score as double) as engagement_score,
         cast(features.clv_proxy as double) as clv_proxy,
-        cast(features.credit_risk_band as varchar) as credit_risk_band,
-        cast(features.digital_adoption_band as varchar) as digital_adoption_band,
-        cast(features.age_band as varchar) as age_band,
+        cast(features.credit_risk_band as {{ dbt.type_string() }}) as credit_risk_band,
+        cast(features.digital_adoption_band as {{ dbt.type_string() }}) as digital_adoption_band,
+        cast(features.age_band as {{ dbt.type_string() }}) as age_band,
 
         -- position on the 2-D PCA map
         cast(scores.pca_1 as double) as pca_1,

@@ -83,7 +83,8 @@ ranked_centroid_features as (
 
     select
         cluster_id,
-        feature || ' ' || printf('%+.1f', centroid_z) || 'σ' as feature_in_words,
+        feature || ' ' || {{ cross_db_signed_decimal('centroid_z', 1) }} || 'σ'
+            as feature_in_words,
         row_number() over (
             partition by cluster_id
             order by abs(centroid_z) desc, feature_index
@@ -93,17 +94,24 @@ ranked_centroid_features as (
 
 ),
 
+top_centroid_features as (
+
+    select * from ranked_centroid_features
+    where feature_rank <= 3
+
+),
+
 distinguishing_features as (
 
     select
         cluster_id,
-        max(feature_in_words) filter (where feature_rank = 1) as top_feature_1,
-        max(feature_in_words) filter (where feature_rank = 2) as top_feature_2,
-        max(feature_in_words) filter (where feature_rank = 3) as top_feature_3,
-        string_agg(feature_in_words, ', ' order by feature_rank)
-        filter (where feature_rank <= 3) as distinguishing_features
+        max(case when feature_rank = 1 then feature_in_words end) as top_feature_1,
+        max(case when feature_rank = 2 then feature_in_words end) as top_feature_2,
+        max(case when feature_rank = 3 then feature_in_words end) as top_feature_3,
+        {{ cross_db_string_agg('feature_in_words', "', '", 'feature_rank') }}
+            as distinguishing_features
 
-    from ranked_centroid_features
+    from top_centroid_features
     group by 1
 
 ),
@@ -140,8 +148,15 @@ scored as (
 
     select
         named.*,
-        -- the key is already in named; an EXCLUDE list takes bare column names
-        segment_measures.* exclude (persona_id),  -- noqa: RF02
+        -- every measure but the key, which is already in named
+        segment_measures.customers,
+        segment_measures.low_confidence_share,
+        {%- for measure in measures %}
+            segment_measures.mean_{{ measure }},
+            segment_measures.median_{{ measure }},
+        {%- endfor %}
+        segment_measures.elevated_credit_risk_share,
+        segment_measures.high_digital_adoption_share,
         segment_measures.customers / base.customers as share_of_customers,
         -- risk index: the mean of two ratios to the whole base (1.0 = base average):
         -- share of customers in elevated credit-risk bands, and support calls per
@@ -189,13 +204,13 @@ final as (
 
     select
         -- ids
-        cast(persona_id as varchar) as persona_id,
-        cast(persona_name as varchar) as persona_name,
+        cast(persona_id as {{ dbt.type_string() }}) as persona_id,
+        cast(persona_name as {{ dbt.type_string() }}) as persona_name,
         cast(cluster_id as integer) as cluster_id,
         cast(is_named_persona as boolean) as is_named_persona,
         cast(display_order as integer) as display_order,
         cast(match_score as double) as match_score,
-        cast(model_version as varchar) as model_version,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
 
         -- size
         cast(customers as bigint) as customers,
@@ -212,32 +227,39 @@ final as (
         -- customer lifetime value: the level ranks mean clv_proxy
         cast(mean_clv_proxy as double) as avg_clv,
         cast(clv_rank as integer) as clv_rank,
-        cast({{ marts_rank_level('clv_rank', 'segment_count') }} as varchar)
-            as clv_level,
+        cast(
+            {{ marts_rank_level('clv_rank', 'segment_count') }}
+            as {{ dbt.type_string() }}
+        ) as clv_level,
 
         -- risk: the level ranks risk_index (highest index = highest risk)
         cast(elevated_credit_risk_share as double) as elevated_credit_risk_share,
         cast(risk_index as double) as risk_index,
         cast(risk_rank as integer) as risk_rank,
-        cast({{ marts_rank_level('risk_rank', 'segment_count') }} as varchar)
-            as risk_level,
+        cast(
+            {{ marts_rank_level('risk_rank', 'segment_count') }}
+            as {{ dbt.type_string() }}
+        ) as risk_level,
 
         -- digital adoption: the level ranks mean app usage score
         cast(high_digital_adoption_share as double) as high_digital_adoption_share,
         cast(digital_adoption_rank as integer) as digital_adoption_rank,
         cast(
             {{ marts_rank_level('digital_adoption_rank', 'segment_count') }}
-            as varchar
+            as {{ dbt.type_string() }}
         ) as digital_adoption_level,
 
         -- what sets the segment apart: largest centroid z-scores, in words
         -- a one-segment model of identical customers has no feature that varies
-        cast(coalesce(top_feature_1, 'none (no feature varies)') as varchar)
-            as top_feature_1,
-        cast(top_feature_2 as varchar) as top_feature_2,
-        cast(top_feature_3 as varchar) as top_feature_3,
         cast(
-            coalesce(distinguishing_features, 'none (no feature varies)') as varchar
+            coalesce(top_feature_1, 'none (no feature varies)')
+            as {{ dbt.type_string() }}
+        ) as top_feature_1,
+        cast(top_feature_2 as {{ dbt.type_string() }}) as top_feature_2,
+        cast(top_feature_3 as {{ dbt.type_string() }}) as top_feature_3,
+        cast(
+            coalesce(distinguishing_features, 'none (no feature varies)')
+            as {{ dbt.type_string() }}
         ) as distinguishing_features
 
     from ranks

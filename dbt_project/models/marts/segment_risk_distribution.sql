@@ -64,11 +64,11 @@ final as (
 
     select
         -- ids
-        cast(grid.persona_id as varchar) as persona_id,
-        cast(grid.persona_name as varchar) as persona_name,
+        cast(grid.persona_id as {{ dbt.type_string() }}) as persona_id,
+        cast(grid.persona_name as {{ dbt.type_string() }}) as persona_name,
         cast(grid.display_order as integer) as display_order,
-        cast(grid.model_version as varchar) as model_version,
-        cast(grid.credit_risk_band as varchar) as credit_risk_band,
+        cast(grid.model_version as {{ dbt.type_string() }}) as model_version,
+        cast(grid.credit_risk_band as {{ dbt.type_string() }}) as credit_risk_band,
         cast(grid.credit_risk_band_order as integer) as credit_risk_band_order,
 
         -- measures

@@ -68,17 +68,17 @@ final as (
 
     select
         -- ids
-        cast(persona_id as varchar) as persona_id,
-        cast(persona_name as varchar) as persona_name,
+        cast(persona_id as {{ dbt.type_string() }}) as persona_id,
+        cast(persona_name as {{ dbt.type_string() }}) as persona_name,
         cast(display_order as integer) as display_order,
-        cast(model_version as varchar) as model_version,
-        cast(business_area as varchar) as business_area,
+        cast(model_version as {{ dbt.type_string() }}) as model_version,
+        cast(business_area as {{ dbt.type_string() }}) as business_area,
         cast(area_order as integer) as area_order,
 
         -- the recommendation
-        cast(recommended_action as varchar) as recommended_action,
-        cast(recommended_products as varchar) as recommended_products,
-        cast(kpi_to_watch as varchar) as kpi_to_watch,
+        cast(recommended_action as {{ dbt.type_string() }}) as recommended_action,
+        cast(recommended_products as {{ dbt.type_string() }}) as recommended_products,
+        cast(kpi_to_watch as {{ dbt.type_string() }}) as kpi_to_watch,
 
         -- flags
         cast(is_default_playbook as boolean) as is_default_playbook
