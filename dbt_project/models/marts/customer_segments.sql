@@ -61,7 +61,10 @@ final as (
         cast(clusters.distance_to_nearest_other as double)
             as distance_to_nearest_other,
         cast(clusters.margin as double) as segment_margin,
-        clusters.margin < {{ low_confidence_margin }} as is_low_confidence
+        clusters.margin < {{ low_confidence_margin }} as is_low_confidence,
+
+        -- the day the segments describe (the build date until the input carries one)
+        cast(current_date as date) as as_of_date
 
     from features
     inner join clusters
