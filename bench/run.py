@@ -827,6 +827,15 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     markdown = render_markdown(seed_build, results, options, started, machine)
+    # Keep the hand-run storage format section (bench/storage_format.py) on a rewrite.
+    if options.out.exists():
+        previous = options.out.read_text()
+        if "\n## Storage format" in previous:
+            markdown = (
+                markdown.rstrip("\n")
+                + "\n\n"
+                + previous[previous.index("\n## Storage format") + 1 :]
+            )
     options.out.parent.mkdir(parents=True, exist_ok=True)
     options.out.write_text(markdown)
     payload = {

@@ -105,8 +105,8 @@
         {%- do built.append(result.node.unique_id) -%}
     {%- endfor -%}
     {%- set marts = export_marts_models() -%}
-    {%- set not_built = marts | rejectattr('unique_id', 'in', built) | map(attribute='name')
-        | list -%}
+    {%- set not_built = marts | rejectattr('unique_id', 'in', built)
+        | map(attribute='name') | list -%}
     {%- if not_built -%}
         {{ log('exports: not published, this build did not rebuild '
             ~ not_built | join(', '), info=true) }}
@@ -161,14 +161,24 @@
         database=relation.database, schema=relation.schema,
         identifier='customer_segments'
     ) -%}
-    {%- set no_version = 'cast(null as ' ~ dbt.type_string() ~ ')' -%}
-    {%- set no_date = 'cast(null as date)' -%}
+    {%- set fallback = {
+        'version': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'date': 'cast(null as date)',
+    } -%}
     {%- if segments is not none -%}
-        {%- set no_version = export_marts_column_max(segments, 'model_version', no_version) -%}
-        {%- set no_date = export_marts_column_max(segments, 'as_of_date', no_date) -%}
+        {%- do fallback.update({
+            'version': export_marts_column_max(
+                segments, 'model_version', fallback['version']
+            ),
+            'date': export_marts_column_max(segments, 'as_of_date', fallback['date']),
+        }) -%}
     {%- endif -%}
-    {%- set model_version = export_marts_column_max(relation, 'model_version', no_version) -%}
-    {%- set as_of_date = export_marts_column_max(relation, 'as_of_date', no_date) -%}
+    {%- set model_version = export_marts_column_max(
+        relation, 'model_version', fallback['version']
+    ) -%}
+    {%- set as_of_date = export_marts_column_max(
+        relation, 'as_of_date', fallback['date']
+    ) -%}
     {%- set quoted_path = path | replace("'", "''") -%}
     {%- set manifest_path = path[:-8] ~ '.manifest.json' -%}
     {%- call statement('export_marts_manifest') -%}
