@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: install install-spark build test lint clean
+.PHONY: install install-spark build test lint score clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,15 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint
+	$(BIN)/sqlfluff lint --config .sqlfluff-macros dbt_project/macros tests/generic
+
+## score: dbt-score on the project's metadata; fails under 9.0 (pyproject [tool.dbt-score])
+score: $(STAMP)
+	$(BIN)/dbt parse --quiet --target-path target/score
+	$(BIN)/dbt-score lint --manifest target/score/manifest.json --fail-project-under 9.0
 
 ## test: lint, then pytest (which builds throwaway warehouses with dbt)
-test: lint
+test: lint score
 	$(BIN)/pytest
 
 clean:

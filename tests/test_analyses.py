@@ -74,3 +74,17 @@ def test_persona_lists_hold_only_their_persona(compiled: tuple[Path, Path]) -> N
         warning = (folder / "credit_dependent_early_warning.sql").read_text()
         bands = con.execute(f"select distinct credit_risk_band from ({warning}\n)").fetchall()
         assert bands == [("Poor",)]
+
+
+def test_readme_lists_the_question_each_analysis_answers() -> None:
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## For SQL analysts", 1)[1].split("\n## ", 1)[0]
+    for name in DOCUMENTED:
+        rows = [line for line in section.splitlines() if line.startswith(f"| `{name}` |")]
+        assert len(rows) == 1, f"README lists no question for analyses/{name}.sql"
+        assert len(rows[0].split("|")[2].strip()) > 20, name
+
+
+def test_compile_produces_every_analysis_and_nothing_else(compiled: tuple[Path, Path]) -> None:
+    folder, _ = compiled
+    assert sorted(path.stem for path in folder.glob("*.sql")) == sorted(DOCUMENTED)

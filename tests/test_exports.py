@@ -10,7 +10,9 @@ a plain `dbt run` and a build of only some marts publish nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
+import json
 import shutil
 import threading
 from pathlib import Path
@@ -58,9 +60,34 @@ def _fingerprint(exports: Path) -> dict[str, tuple[str, int, int]]:
 
 def test_green_build_publishes_every_mart(first_build: Path) -> None:
     exports = first_build / "published" / "marts"
-    assert sorted(path.name for path in exports.iterdir()) == sorted(f"{m}.parquet" for m in MARTS)
+    assert sorted(path.name for path in exports.iterdir()) == sorted(
+        [f"{m}.parquet" for m in MARTS] + [f"{m}.manifest.json" for m in MARTS]
+    )
     assert pq.read_table(exports / "customer_segments.parquet").num_rows == DEMO_ROWS
     assert pq.read_table(exports / "segment_profiles.parquet").num_rows == 4
+
+
+def test_each_export_has_a_manifest_that_matches_its_file(first_build: Path) -> None:
+    exports = first_build / "published" / "marts"
+    run_results = json.loads((first_build / "target" / "run_results.json").read_text())
+    segments = pq.read_table(exports / "customer_segments.parquet")
+    as_of_date = segments.column("as_of_date")[0].as_py()
+    assert isinstance(as_of_date, dt.date)
+    for mart in MARTS:
+        parquet = exports / f"{mart}.parquet"
+        lines = (exports / f"{mart}.manifest.json").read_text().splitlines()
+        assert len(lines) == 1, mart
+        manifest = json.loads(lines[0])
+        table = pq.read_table(parquet)
+        assert manifest["mart"] == mart
+        assert manifest["file"] == parquet.name
+        assert manifest["sha256"] == hashlib.sha256(parquet.read_bytes()).hexdigest()
+        assert manifest["row_count"] == table.num_rows
+        assert [column["name"] for column in manifest["columns"]] == table.column_names
+        assert manifest["dbt_invocation_id"] == run_results["metadata"]["invocation_id"]
+        # No model registry yet: the version is an honest null, not a made-up one.
+        assert manifest["model_version"] is None
+        assert manifest["as_of_date"] == as_of_date.isoformat()
 
 
 def test_reader_during_rebuild_sees_old_or_new_complete_file(

@@ -90,8 +90,8 @@
         {%- do built.append(result.node.unique_id) -%}
     {%- endfor -%}
     {%- set marts = export_marts_models() -%}
-    {%- set not_built = marts | rejectattr('unique_id', 'in', built) | map(attribute='name')
-        | list -%}
+    {%- set not_built = marts | rejectattr('unique_id', 'in', built)
+        | map(attribute='name') | list -%}
     {%- if not_built -%}
         {{ log('exports: not published, this build did not rebuild '
             ~ not_built | join(', '), info=true) }}
@@ -108,7 +108,83 @@
             to '{{ path | replace("'", "''") }}'
             (format parquet, use_tmp_file true)
         {%- endcall -%}
+        {%- do export_marts_manifest(node, relation, path) -%}
         {{ log('exports: published ' ~ path, info=true) }}
     {%- endfor -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{% macro export_marts_column_max(relation, column_name, fallback_sql) %}
+    {#- SQL for the single value of a column of the relation (its max), or
+        fallback_sql when the relation has no such column. -#}
+    {%- set names = adapter.get_columns_in_relation(relation)
+        | map(attribute='name') | map('lower') | list -%}
+    {%- if column_name in names -%}
+        {{ return('(select max(' ~ column_name ~ ') from ' ~ relation ~ ')') }}
+    {%- endif -%}
+    {{ return(fallback_sql) }}
+{% endmacro %}
+
+
+{% macro export_marts_manifest(node, relation, path) %}
+    {#-
+        `<mart>.manifest.json` beside `<mart>.parquet`: one JSON object saying what the
+        file holds, written after the Parquet file and replaced atomically the same way
+        (USE_TMP_FILE + rename). sha256 is the hash of the Parquet file's bytes as
+        written (`sha256sum <mart>.parquet` prints the same), so a reader can tell a
+        manifest from the file it describes; rows are counted in the written file.
+        model_version and as_of_date come from the mart's own columns when it has
+        them, else from customer_segments (the marts are published together from one
+        build); model_version is null until the marts carry one.
+    -#}
+    {%- set segments = adapter.get_relation(
+        database=relation.database, schema=relation.schema,
+        identifier='customer_segments'
+    ) -%}
+    {%- set fallback = {
+        'version': 'cast(null as ' ~ dbt.type_string() ~ ')',
+        'date': 'cast(null as date)',
+    } -%}
+    {%- if segments is not none -%}
+        {%- do fallback.update({
+            'version': export_marts_column_max(
+                segments, 'model_version', fallback['version']
+            ),
+            'date': export_marts_column_max(segments, 'as_of_date', fallback['date']),
+        }) -%}
+    {%- endif -%}
+    {%- set model_version = export_marts_column_max(
+        relation, 'model_version', fallback['version']
+    ) -%}
+    {%- set as_of_date = export_marts_column_max(
+        relation, 'as_of_date', fallback['date']
+    ) -%}
+    {%- set quoted_path = path | replace("'", "''") -%}
+    {%- set manifest_path = path[:-8] ~ '.manifest.json' -%}
+    {%- call statement('export_marts_manifest') -%}
+        copy (
+            select
+                '{{ node.name }}' as mart,
+                '{{ node.alias }}.parquet' as file,
+                cast({{ model_version }} as varchar) as model_version,
+                cast({{ as_of_date }} as date) as as_of_date,
+                (select count(*) from read_parquet('{{ quoted_path }}')) as row_count,
+                (
+                    select list(
+                        {'name': column_name, 'type': data_type}
+                        order by ordinal_position
+                    )
+                    from information_schema.columns
+                    where table_catalog = '{{ relation.database }}'
+                        and table_schema = '{{ relation.schema }}'
+                        and table_name = '{{ relation.identifier }}'
+                ) as columns,
+                (select sha256(content) from read_blob('{{ quoted_path }}')) as sha256,
+                '{{ invocation_id }}' as dbt_invocation_id,
+                '{{ run_started_at.strftime("%Y-%m-%dT%H:%M:%SZ") }}' as build_started_at
+        )
+        to '{{ manifest_path | replace("'", "''") }}'
+        (format json, use_tmp_file true)
+    {%- endcall -%}
 {% endmacro %}

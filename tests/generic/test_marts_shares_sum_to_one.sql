@@ -3,7 +3,9 @@
     Model-level: arguments: {group_by: persona_id, share_column: share_within_persona}.
     Leave group_by out to check the whole table sums to 1.
 -#}
-{% test marts_shares_sum_to_one(model, share_column, group_by=none, tolerance=0.000001) %}
+{% test marts_shares_sum_to_one(
+    model, share_column, group_by=none, tolerance=0.000001
+) %}
 
     with
 

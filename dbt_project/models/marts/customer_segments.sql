@@ -56,7 +56,10 @@ final as (
             as distance_to_nearest_other,
         cast(scores.segment_margin as double) as segment_margin,
         cast(scores.is_low_confidence as boolean) as is_low_confidence,
-        cast(scores.is_outlier as boolean) as is_outlier
+        cast(scores.is_outlier as boolean) as is_outlier,
+
+        -- the day the segments describe (input column, var as_of_date or build date)
+        cast(features.as_of_date as date) as as_of_date
 
     from features
     inner join scores
