@@ -151,6 +151,7 @@ scored as (
         -- every measure but the key, which is already in named
         segment_measures.customers,
         segment_measures.low_confidence_share,
+        segment_measures.outlier_share,
         {%- for measure in measures %}
             segment_measures.mean_{{ measure }},
             segment_measures.median_{{ measure }},
