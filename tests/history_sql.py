@@ -35,8 +35,17 @@ def run_model(
     name: str, tables: dict[str, pa.Table], dbt_vars: dict[str, Any] | None = None
 ) -> pa.Table:
     """Run the rendered model over ``tables`` (name -> Arrow table) in an in-memory DuckDB."""
+    return run_models([name], tables, dbt_vars)
+
+
+def run_models(
+    names: list[str], tables: dict[str, pa.Table], dbt_vars: dict[str, Any] | None = None
+) -> pa.Table:
+    """Build ``names`` in order (each becomes a table the next can ref); the last's rows."""
     connection = duckdb.connect()
     for table_name, table in tables.items():
         connection.register(f"{table_name}_arrow", table)
         connection.execute(f"create table {table_name} as select * from {table_name}_arrow")
-    return connection.sql(render_model(name, dbt_vars)).to_arrow_table()
+    for name in names[:-1]:
+        connection.execute(f"create table {name} as {render_model(name, dbt_vars)}")
+    return connection.sql(render_model(names[-1], dbt_vars)).to_arrow_table()

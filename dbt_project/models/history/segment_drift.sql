@@ -116,7 +116,8 @@ bin_shares as (
         -- both shares floored at epsilon so an empty bin does not divide by zero
         greatest(deciles.training_share, {{ epsilon }}) as expected_share,
         greatest(
-            coalesce(bin_counts.customers, 0) * 1.0 / feature_totals.customers,
+            cast(coalesce(bin_counts.customers, 0) as double)
+            / feature_totals.customers,
             {{ epsilon }}
         ) as actual_share
 
