@@ -8,6 +8,7 @@
         incremental_strategy='delete+insert',
         unique_key='as_of_date',
         full_refresh=false,
+        on_schema_change='append_new_columns',
     )
 }}
 {%- set features = var('segment_features', [
