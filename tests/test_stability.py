@@ -33,6 +33,9 @@ def test_well_separated_planted_clusters_are_highly_stable() -> None:
     assert result.verdicts == ("highly stable",) * 4
     assert (result.dissolved == 0).all()
     assert (result.recovered == 10).all()
+    rows = result.rows()
+    assert [row["cluster_id"] for row in rows] == [1, 2, 3, 4]
+    assert rows[0]["resamples"] == 10 and rows[0]["sample_size"] == 240
 
 
 def test_one_gaussian_blob_split_into_four_is_not_stable() -> None:
