@@ -141,3 +141,27 @@ def test_sql_draft_matches_the_python_reference() -> None:
     assert february_verdicts["income"] == SIGNIFICANT
     assert february_verdicts["num_products"] == SIGNIFICANT
     assert february_verdicts["age"] == "stable"
+
+
+def test_sql_drift_on_generated_months_unchanged_is_stable_income_drift_is_significant() -> None:
+    from bank_segments.generator_months import generate_months
+
+    months = generate_months(10_000, 3, dt.date(2026, 1, 31), seed=12, drift={"Income": 1.3})
+    names = list(FEATURES)
+
+    def features(table: pa.Table) -> dict[str, np.ndarray]:
+        return {n: table.column(FEATURES[n]).to_numpy().astype(float) for n in names}
+
+    training = features(months[0].customers)
+    unchanged = generate_months(10_000, 2, dt.date(2026, 1, 31), seed=12)[1]
+    scored = {dt.date(2026, 1, 1): features(unchanged.customers)}
+    scored.update({m.as_of: features(m.customers) for m in months[1:]})
+    rows = run_model(
+        "segment_drift", _sql_tables(training, scored), {"segment_features": names}
+    ).to_pylist()
+    for row in rows:
+        drifted = row["feature"] == "income" and row["as_of_date"] != dt.date(2026, 1, 1)
+        if drifted:
+            assert row["psi"] > 0.25 and row["drift_verdict"] == SIGNIFICANT, row
+        else:
+            assert row["psi"] < 0.10 and row["drift_verdict"] == "stable", row
