@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import shutil
 import subprocess
@@ -14,12 +15,52 @@ from bank_segments.generator import generate_customers, write_table
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
+    if args.months is not None or args.start is not None:
+        return _generate_months(args)
+    planted = [name for name in ("move", "drift", "churn", "arrivals") if getattr(args, name)]
+    if planted:
+        raise ValueError(f"--{planted[0]} needs --months and --start (monthly snapshots)")
     generated = generate_customers(args.rows, seed=args.seed)
     write_table(generated.customers, args.out)
     if args.truth:
         write_table(generated.truth, args.truth)
     print(f"wrote {generated.customers.num_rows:,} customers to {args.out}")
     return 0
+
+
+def _generate_months(args: argparse.Namespace) -> int:
+    from bank_segments.generator_months import generate_months, parse_drift, parse_move
+
+    if args.months is None or args.start is None:
+        raise ValueError("monthly snapshots need both --months N and --start YYYY-MM-DD")
+    try:
+        start = dt.date.fromisoformat(args.start)
+    except ValueError:
+        raise ValueError(f"--start {args.start!r} is not a date: use YYYY-MM-DD") from None
+    drift = dict(parse_drift(spec) for spec in args.drift)
+    snapshots = generate_months(
+        args.rows,
+        args.months,
+        start,
+        seed=args.seed,
+        moves=[parse_move(spec) for spec in args.move],
+        drift=drift,
+        month_noise=args.month_noise,
+        churn=args.churn,
+        arrivals=args.arrivals,
+    )
+    for snapshot in snapshots:
+        out = write_table(snapshot.customers, month_path(args.out, snapshot.as_of))
+        if args.truth:
+            write_table(snapshot.truth, month_path(args.truth, snapshot.as_of))
+        print(f"wrote {snapshot.customers.num_rows:,} customers as of {snapshot.as_of} to {out}")
+    return 0
+
+
+def month_path(path: str | Path, as_of: dt.date) -> Path:
+    """``customers.csv`` -> ``customers_2026-01-31.csv``: one file per as-of date."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}_{as_of.isoformat()}{path.suffix}")
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -129,6 +170,47 @@ def build_parser() -> argparse.ArgumentParser:
     generate.add_argument("--out", required=True, help="output file, .csv or .parquet")
     generate.add_argument(
         "--truth", help="optional file for the planted persona of each customer (for tests)"
+    )
+    months = generate.add_argument_group(
+        "monthly snapshots",
+        "With --months and --start: one file per month, named <out stem>_<YYYY-MM-DD><ext>, "
+        "each with a snapshot_date column; the same customers every month (month 1 equals the "
+        "single-file output), with planted moves, churn, arrivals and drift.",
+    )
+    months.add_argument("--months", type=int, help="number of monthly snapshots")
+    months.add_argument(
+        "--start", help="as-of date of the first month, YYYY-MM-DD (a month end gives month ends)"
+    )
+    months.add_argument(
+        "--move",
+        action="append",
+        default=[],
+        metavar="FROM:TO:SHARE",
+        help="each month redraw SHARE of persona FROM as persona TO, e.g. "
+        "growth_segment:lifestyle_spenders:0.05 (repeatable)",
+    )
+    months.add_argument(
+        "--drift",
+        action="append",
+        default=[],
+        metavar="ATTRIBUTE:FACTOR",
+        help="multiply ATTRIBUTE by FACTOR from month 2 on, e.g. income:1.3 (repeatable)",
+    )
+    months.add_argument(
+        "--month-noise",
+        type=float,
+        default=0.1,
+        help="monthly wobble of each customer's attributes in persona standard deviations "
+        "(AR(1), distribution unchanged; default 0.1, 0 = identical)",
+    )
+    months.add_argument(
+        "--churn", type=float, default=0.0, help="share of customers gone each month (default 0)"
+    )
+    months.add_argument(
+        "--arrivals",
+        type=float,
+        default=0.0,
+        help="new customers each month as a share of --rows (default 0)",
     )
     generate.set_defaults(handler=_cmd_generate)
 

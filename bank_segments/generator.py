@@ -185,37 +185,71 @@ def generate_customers(rows: int, seed: int = 42) -> GeneratedCustomers:
     (``CustomerID``, ``persona_id``, ``persona_name``). The truth never enters
     the customer table, so the model cannot see it.
     """
+    ids, persona_index, latent = _draw_customers(rows, seed)
+    return GeneratedCustomers(
+        customers=_customer_table(ids, persona_index, latent),
+        truth=_truth_table(ids, persona_index),
+    )
+
+
+def _draw_customers(rows: int, seed: int) -> tuple[pa.Array, np.ndarray, np.ndarray]:
+    """Ids, persona indices ``(rows,)`` and latent standard normals ``(10, rows)``."""
     if rows < 1:
         raise ValueError(f"rows must be at least 1, got {rows}")
     rng = np.random.default_rng(seed)
-    shares = np.array([p.share for p in PERSONAS])
-    persona_index = rng.choice(len(PERSONAS), size=rows, p=shares / shares.sum())
+    persona_index = _draw_personas(rng, rows)
+    # One standard-normal row per attribute, drawn in attribute order (the shipped seed's
+    # bytes depend on this order).
+    latent = np.stack([rng.standard_normal(rows) for _ in ATTRIBUTES])
+    return _format_ids(rows), persona_index, latent
 
-    columns: dict[str, pa.Array] = {ID_COLUMN: _format_ids(rows)}
-    for attribute in ATTRIBUTES:
+
+def _draw_personas(rng: np.random.Generator, rows: int) -> np.ndarray:
+    """``(rows,)`` persona indices drawn with the planted shares."""
+    shares = np.array([p.share for p in PERSONAS])
+    return rng.choice(len(PERSONAS), size=rows, p=shares / shares.sum())
+
+
+def _customer_table(
+    ids: pa.Array,
+    persona_index: np.ndarray,
+    latent: np.ndarray,
+    factors: dict[str, float] | None = None,
+) -> pa.Table:
+    """Customers from persona indices ``(n,)`` and latent standard normals ``(10, n)``.
+
+    An attribute's value is its persona's centre moved by ``spread * latent`` (log-normal
+    for money), times its ``factors`` entry (planted drift), then clipped and rounded.
+    """
+    factors = factors or {}
+    columns: dict[str, pa.Array] = {ID_COLUMN: ids}
+    for row, attribute in enumerate(ATTRIBUTES):
         centre = np.array([p.params[attribute][0] for p in PERSONAS])[persona_index]
         spread = np.array([p.params[attribute][1] for p in PERSONAS])[persona_index]
-        noise = rng.standard_normal(rows)
+        noise = latent[row]
         if attribute in LOG_NORMAL:
             values = centre * np.exp(spread * noise)
         else:
             values = centre + spread * noise
+        if attribute in factors:
+            values = values * factors[attribute]
         low, high, decimals = BOUNDS[attribute]
         values = np.round(np.clip(values, low, high), decimals)
         if decimals == 0:
             columns[attribute] = pa.array(values.astype(np.int64))
         else:
             columns[attribute] = pa.array(values)
+    return pa.table(columns)
 
-    customers = pa.table(columns)
-    truth = pa.table(
+
+def _truth_table(ids: pa.Array, persona_index: np.ndarray) -> pa.Table:
+    return pa.table(
         {
-            ID_COLUMN: columns[ID_COLUMN],
+            ID_COLUMN: ids,
             "persona_id": pa.array(np.array([p.persona_id for p in PERSONAS])[persona_index]),
             "persona_name": pa.array(np.array([p.persona_name for p in PERSONAS])[persona_index]),
         }
     )
-    return GeneratedCustomers(customers=customers, truth=truth)
 
 
 def write_table(table: pa.Table, path: str | Path) -> Path:

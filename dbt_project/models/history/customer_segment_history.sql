@@ -1,0 +1,45 @@
+-- One row per customer and as-of date: the segment each monthly load put the customer
+-- in. Loading an as-of date again replaces that snapshot (delete+insert on as_of_date)
+-- and never touches the others; full_refresh=false keeps `dbt build --full-refresh`
+-- from dropping the past.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        full_refresh=false,
+        on_schema_change='append_new_columns',
+    )
+}}
+
+with
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+final as (
+
+    select
+        -- keys
+        customer_id,
+        as_of_date,
+        model_version,
+
+        -- segment
+        cluster_id,
+        persona_id,
+        persona_name,
+
+        -- measures
+        clv_proxy,
+        segment_margin,
+        distance_to_centroid
+
+    from segments
+
+)
+
+select * from final

@@ -1,0 +1,202 @@
+-- One row per as-of date and feature: how far the scored customers have drifted from
+-- the sample the active model was fitted on (PSI against the stored training deciles,
+-- mean shift in training standard deviations, verdict). Reference implementation and
+-- the meaning of every number: bank_segments/drift.py.
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='as_of_date',
+        full_refresh=false,
+        on_schema_change='append_new_columns',
+    )
+}}
+{%- set features = var('segment_features', [
+    'age', 'income', 'credit_score', 'account_tenure', 'monthly_spending',
+    'transaction_frequency', 'avg_account_balance', 'num_products',
+    'app_usage_score', 'support_calls', 'spending_ratio', 'engagement_score',
+]) %}
+{%- set epsilon = var('drift_psi_epsilon', 0.0001) %}
+{%- set moderate_at = var('drift_psi_moderate', 0.10) %}
+{%- set significant_at = var('drift_psi_significant', 0.25) %}
+
+with
+
+segments as (
+
+    select * from {{ ref('customer_segments') }}
+
+),
+
+deciles as (
+
+    select * from {{ ref('segment_model_feature_deciles') }}
+
+),
+
+-- one row per customer and feature: the portable unpivot
+feature_values as (
+
+    {%- for feature in features %}
+
+        select
+            as_of_date,
+            model_version,
+            '{{ feature }}' as feature,
+            cast({{ feature }} as double) as feature_value
+        from segments
+        {%- if not loop.last %}
+
+            union all
+        {%- endif %}
+    {%- endfor %}
+
+),
+
+-- bins are right-closed, (lower_edge, upper_edge]; null edges are the open ends
+binned as (
+
+    select
+        feature_values.as_of_date,
+        feature_values.model_version,
+        feature_values.feature,
+        deciles.decile
+
+    from feature_values
+    inner join deciles
+        on
+            feature_values.model_version = deciles.model_version
+            and feature_values.feature = deciles.feature
+            and (
+                deciles.lower_edge is null
+                or feature_values.feature_value > deciles.lower_edge
+            )
+            and (
+                deciles.upper_edge is null
+                or feature_values.feature_value <= deciles.upper_edge
+            )
+
+),
+
+bin_counts as (
+
+    select
+        as_of_date,
+        model_version,
+        feature,
+        decile,
+        count(*) as customers
+
+    from binned
+    group by as_of_date, model_version, feature, decile
+
+),
+
+feature_totals as (
+
+    select
+        as_of_date,
+        model_version,
+        feature,
+        count(*) as customers,
+        avg(feature_value) as mean_value
+
+    from feature_values
+    group by as_of_date, model_version, feature
+
+),
+
+-- every training bin, also those the new customers left empty
+bin_shares as (
+
+    select
+        feature_totals.as_of_date,
+        feature_totals.model_version,
+        feature_totals.feature,
+        deciles.decile,
+        -- both shares floored at epsilon so an empty bin does not divide by zero
+        greatest(deciles.training_share, {{ epsilon }}) as expected_share,
+        greatest(
+            cast(coalesce(bin_counts.customers, 0) as double)
+            / feature_totals.customers,
+            {{ epsilon }}
+        ) as actual_share
+
+    from feature_totals
+    inner join deciles
+        on
+            feature_totals.model_version = deciles.model_version
+            and feature_totals.feature = deciles.feature
+    left join bin_counts
+        on
+            feature_totals.as_of_date = bin_counts.as_of_date
+            and feature_totals.model_version = bin_counts.model_version
+            and feature_totals.feature = bin_counts.feature
+            and deciles.decile = bin_counts.decile
+
+),
+
+psi as (
+
+    select
+        as_of_date,
+        model_version,
+        feature,
+        sum(
+            (actual_share - expected_share) * ln(actual_share / expected_share)
+        ) as psi
+
+    from bin_shares
+    group by as_of_date, model_version, feature
+
+),
+
+training_moments as (
+
+    select distinct
+        model_version,
+        feature,
+        training_mean,
+        training_std
+
+    from deciles
+
+),
+
+final as (
+
+    select
+        -- keys
+        psi.as_of_date,
+        psi.model_version,
+        psi.feature,
+
+        -- measures
+        feature_totals.customers,
+        psi.psi,
+        feature_totals.mean_value,
+        training_moments.training_mean,
+        (feature_totals.mean_value - training_moments.training_mean)
+        / nullif(training_moments.training_std, 0) as mean_shift_sd,
+
+        -- verdict
+        case
+            when psi.psi < {{ moderate_at }} then 'stable'
+            when psi.psi < {{ significant_at }} then 'moderate'
+            else 'significant'
+        end as drift_verdict
+
+    from psi
+    inner join feature_totals
+        on
+            psi.as_of_date = feature_totals.as_of_date
+            and psi.model_version = feature_totals.model_version
+            and psi.feature = feature_totals.feature
+    inner join training_moments
+        on
+            psi.model_version = training_moments.model_version
+            and psi.feature = training_moments.feature
+
+)
+
+select * from final

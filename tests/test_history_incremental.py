@@ -1,0 +1,113 @@
+"""customer_segment_history's incremental config, built by dbt in a throwaway project.
+
+The history folder is disabled until the registry lands, so this test copies the real
+model file and its yml entry (contract included) into a minimal dbt project whose
+customer_segments stand-in reads one month's rows from a CSV. It loads January,
+February, then January again, and checks the snapshot is replaced, never duplicated,
+and February is never lost (also not by `--full-refresh`).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+HISTORY = REPO / "dbt_project" / "models" / "history"
+DBT = Path(sys.executable).with_name("dbt")
+
+STAND_IN = """
+select
+    cast(customer_id as varchar) as customer_id,
+    cast(as_of_date as date) as as_of_date,
+    cast('v1' as varchar) as model_version,
+    cast(cluster_id as integer) as cluster_id,
+    cast(persona_id as varchar) as persona_id,
+    cast(persona_id as varchar) as persona_name,
+    cast(clv_proxy as double) as clv_proxy,
+    cast(1.0 as double) as segment_margin,
+    cast(1.0 as double) as distance_to_centroid
+from read_csv('{{ var("month_path") }}', header = true, all_varchar = true)
+"""
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("history_project")
+    (root / "models").mkdir()
+    (root / "dbt_project.yml").write_text(
+        "name: history_check\nversion: '1.0.0'\nconfig-version: 2\nprofile: history_check\n"
+        "flags: {send_anonymous_usage_stats: false}\n"
+    )
+    (root / "profiles.yml").write_text(
+        "history_check:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {root / 'warehouse.duckdb'}\n      threads: 1\n"
+    )
+    (root / "models" / "customer_segments.sql").write_text(STAND_IN)
+    shutil.copy(HISTORY / "customer_segment_history.sql", root / "models")
+    models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
+    entry = next(m for m in models if m["name"] == "customer_segment_history")
+    (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": [entry]}))
+    for name in ("test_marts_unique_combination.sql",):
+        (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
+        shutil.copy(REPO / "tests" / "generic" / name, root / "tests" / "generic")
+    return root
+
+
+def _month(project: Path, as_of: str, customers: list[tuple[str, str]]) -> Path:
+    path = project / f"month_{as_of}.csv"
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["customer_id", "as_of_date", "cluster_id", "persona_id", "clv_proxy"])
+        for customer, persona in customers:
+            writer.writerow([customer, as_of, 1, persona, 10])
+    return path
+
+
+def _build(project: Path, month: Path, *extra: str, succeeds: bool = True) -> None:
+    command = [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    command += ["--vars", json.dumps({"month_path": str(month)}), *extra]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    assert (completed.returncode == 0) == succeeds, completed.stdout[-3000:]
+
+
+def _counts(project: Path) -> dict[str, int]:
+    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as connection:
+        rows = connection.sql(
+            "select cast(as_of_date as varchar), count(*) from customer_segment_history group by 1"
+        ).fetchall()
+    return dict(rows)
+
+
+def test_reloading_a_month_replaces_it_and_keeps_the_others(project: Path) -> None:
+    january = _month(project, "2026-01-31", [("C1", "growth"), ("C2", "growth"), ("C3", "x")])
+    february = _month(project, "2026-02-28", [("C1", "growth"), ("C2", "lifestyle")])
+    _build(project, january)
+    _build(project, february)
+    assert _counts(project) == {"2026-01-31": 3, "2026-02-28": 2}
+    _build(project, january)
+    assert _counts(project) == {"2026-01-31": 3, "2026-02-28": 2}
+    # a corrected January with one customer fewer replaces the old January entirely
+    _build(project, _month(project, "2026-01-31", [("C1", "growth"), ("C2", "growth")]))
+    assert _counts(project) == {"2026-01-31": 2, "2026-02-28": 2}
+    _build(project, february, "--full-refresh")
+    assert _counts(project) == {"2026-01-31": 2, "2026-02-28": 2}
+
+
+def test_a_failed_load_loses_no_snapshot(project: Path) -> None:
+    _build(project, _month(project, "2026-03-31", [("C1", "growth")]))
+    before = _counts(project)
+    broken = _month(project, "2026-03-31", [("C1", "growth")])
+    broken.write_text(broken.read_text().replace(",10", ",not a number"))
+    _build(project, broken, succeeds=False)
+    assert _counts(project) == before
