@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.cluster import KMeans
+from sklearn.decomposition import PCA
 from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score
 
 from bank_segments.silhouette import silhouette_scores
@@ -442,24 +443,15 @@ def fit_pca(z_values: np.ndarray, n_components: int = 2) -> Projection:
         raise ValueError("need at least 2 customers for PCA")
     if d < n_components:
         raise ValueError(f"need at least {n_components} features for a {n_components}-D PCA")
-    # covariance accumulated in row blocks: no full-size centred copy
-    mean = np.zeros(d)
-    for start in range(0, n, _BLOCK_ROWS):
-        mean += z_values[start : start + _BLOCK_ROWS].sum(axis=0)
-    mean /= n
-    covariance = np.zeros((d, d))
-    for start in range(0, n, _BLOCK_ROWS):
-        centred = z_values[start : start + _BLOCK_ROWS] - mean
-        covariance += centred.T @ centred
-    covariance /= n
-    eigenvalues, eigenvectors = np.linalg.eigh(covariance)
-    order = np.argsort(eigenvalues)[::-1][:n_components]
-    components = eigenvectors[:, order].T
+    # scikit-learn's covariance_eigh solver: eigendecomposition of the d x d covariance,
+    # no centred n x d copy and no n x d SVD
+    pca = PCA(n_components=n_components, svd_solver="covariance_eigh").fit(z_values)
+    components = pca.components_.copy()
     biggest = np.argmax(np.abs(components), axis=1)
     signs = np.sign(components[np.arange(n_components), biggest])
     components = components * signs[:, None]
-    total = float(np.clip(eigenvalues, 0.0, None).sum())
-    ratio = np.clip(eigenvalues[order], 0.0, None) / total
+    ratio = pca.explained_variance_ratio_
+    mean = pca.mean_
     return Projection(components=components, explained_variance_ratio=ratio, mean=mean)
 
 

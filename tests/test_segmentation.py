@@ -176,6 +176,31 @@ def test_pca_flipped_input_column_flips_only_its_loadings(planted) -> None:
     )
 
 
+def _pca_as_before(z_values: np.ndarray, n_components: int = 2) -> tuple[np.ndarray, ...]:
+    """The hand-written PCA fit_pca used before scikit-learn's (covariance, eigh, signs)."""
+    mean = z_values.mean(axis=0)
+    centred = z_values - mean
+    eigenvalues, eigenvectors = np.linalg.eigh(centred.T @ centred / len(z_values))
+    order = np.argsort(eigenvalues)[::-1][:n_components]
+    components = eigenvectors[:, order].T
+    biggest = np.argmax(np.abs(components), axis=1)
+    components = components * np.sign(components[np.arange(n_components), biggest])[:, None]
+    ratio = np.clip(eigenvalues[order], 0.0, None) / np.clip(eigenvalues, 0.0, None).sum()
+    return components, ratio, mean
+
+
+def test_pca_matches_the_previous_hand_written_pca(planted) -> None:
+    z_values = planted[0]
+    components, ratio, mean = _pca_as_before(z_values)
+    projection = seg.fit_pca(z_values)
+    np.testing.assert_allclose(projection.components, components, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(projection.explained_variance_ratio, ratio, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(projection.mean, mean, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(
+        projection.project(z_values), (z_values - mean) @ components.T, rtol=0, atol=1e-10
+    )
+
+
 @pytest.mark.parametrize(
     ("silhouette", "verdict"),
     [
