@@ -209,7 +209,6 @@ def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
     k_selection = _rows(con, "select * from segment_k_selection order by k")
     personas, profiles = _load_personas(con)
     ids = [p.persona_id for p in personas]
-    seg_cols = _columns(con, "customer_segments")
     points, total = _load_map_points(con, ids)
     return ReportData(
         db_path=db_path,
@@ -220,11 +219,11 @@ def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
         strategies=_load_strategies(con),
         risk=_load_risk(con),
         risk_bands=_band_order(con, "credit_risk", _risk_band_names(con)),
-        digital=(digital := _load_digital(con, seg_cols)),
+        digital=(digital := _load_digital(con)),
         digital_bands=_band_order(
             con, "digital_adoption", sorted({b for v in digital.values() for b in v})
         ),
-        low_confidence=_load_low_confidence(con, seg_cols),
+        low_confidence=_load_low_confidence(con),
         map_points=points,
         map_total=total,
         map_centroids=_load_centroids(con),
@@ -275,92 +274,50 @@ def _load_personas(con: duckdb.DuckDBPyConnection) -> tuple[list[Persona], list[
 
 
 def _load_strategies(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
-    columns = _columns(con, "segment_strategies")
-    area = find_column(columns, ("business_area", "area"), (("area",),))
-    action = find_column(columns, ("action", "strategy"), (("action",),))
-    products = find_column(columns, ("products", "product"), (("product",),))
-    kpi = find_column(columns, ("kpi_to_watch", "kpi"), (("kpi",),))
-    order = find_column(columns, ("area_order", "priority"), ())
     rows = _rows(
         con,
-        "select * from segment_strategies order by persona_id"
-        + (f", {_quote(order)}" if order else "")
-        + (f", {_quote(area)}" if area else ""),
+        "select persona_id, business_area, recommended_action, recommended_products, "
+        "kpi_to_watch from segment_strategies order by persona_id, area_order, business_area",
     )
     result: dict[str, list[dict]] = {}
     for row in rows:
         result.setdefault(row["persona_id"], []).append(
             {
-                "area": _as_text(row.get(area)) if area else "",
-                "action": _as_text(row.get(action)) if action else "",
-                "products": _as_text(row.get(products)) if products else "",
-                "kpi": _as_text(row.get(kpi)) if kpi else "",
+                "area": _as_text(row["business_area"]),
+                "action": _as_text(row["recommended_action"]),
+                "products": _as_text(row["recommended_products"]),
+                "kpi": _as_text(row["kpi_to_watch"]),
             }
         )
     return result
 
 
-def _risk_columns(con: duckdb.DuckDBPyConnection) -> tuple[str, str | None, str | None]:
-    columns = _columns(con, "segment_risk_distribution")
-    band = find_column(
-        columns,
-        ("credit_risk_band", "credit_band", "risk_band", "band_name", "band"),
-        (("band",),),
-    )
-    if band is None:
-        raise ReportError("segment_risk_distribution has no credit band column")
-    customers = find_column(columns, ("customers", "customer_count", "n"), (("customers",),))
-    share = find_column(columns, ("share_within_persona", "share", "customer_share"), (("share",),))
-    return band, customers, share
-
-
 def _risk_band_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    band, _, _ = _risk_columns(con)
-    sql = f"select distinct {_quote(band)} from segment_risk_distribution order by 1"
+    sql = "select distinct credit_risk_band from segment_risk_distribution order by 1"
     return [name for (name,) in con.execute(sql).fetchall()]
 
 
 def _load_risk(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
     """persona_id → credit band → share of the persona's customers (0..1)."""
-    band, customers, share = _risk_columns(con)
-    if customers:
-        total = f"sum(sum({_quote(customers)})) over (partition by persona_id)"
-        measure = f"sum({_quote(customers)}) / {total}"
-    else:
-        measure = f"sum({_quote(share)})"
     rows = con.execute(
-        f"select persona_id, {_quote(band)} as band, {measure} as share "
-        "from segment_risk_distribution group by persona_id, band"
+        "select persona_id, credit_risk_band, share_within_persona from segment_risk_distribution"
     ).fetchall()
     result: dict[str, dict[str, float]] = {}
     for pid, band_name, value in rows:
-        result.setdefault(pid, {})[band_name or "Unknown"] = float(value or 0.0)
+        result.setdefault(pid, {})[band_name] = float(value)
     return result
 
 
-def _load_digital(
-    con: duckdb.DuckDBPyConnection, seg_cols: dict[str, str]
-) -> dict[str, dict[str, float]]:
+def _load_digital(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
     """persona_id → digital adoption band → share of the persona's customers (0..1)."""
-    direct = find_column(seg_cols, ("digital_adoption_band", "digital_band"), (("digital",),))
-    if direct and seg_cols[direct].upper() in ("VARCHAR", "TEXT"):
-        source = f"select persona_id, {_quote(direct)} as band from customer_segments"
-    elif "bands" in seg_cols and "digital_adoption" in seg_cols["bands"]:
-        source = "select persona_id, bands.digital_adoption as band from customer_segments"
-    else:
-        # the band lives with the features the marts were built from
-        source = (
-            "select s.persona_id, f.digital_adoption_band as band "
-            "from customer_segments as s join int_customer_features as f using (customer_id)"
-        )
     rows = con.execute(
-        f"with src as ({source}) select persona_id, band, "
+        "select persona_id, digital_adoption_band, "
         "count(*) / sum(count(*)) over (partition by persona_id) as share "
-        "from src group by persona_id, band"
+        "from customer_segments group by persona_id, digital_adoption_band"
     ).fetchall()
     result: dict[str, dict[str, float]] = {}
     for pid, band, share in rows:
-        result.setdefault(pid, {})[band or "Unknown"] = float(share)
+        result.setdefault(pid, {})[band] = float(share)
     return result
 
 
@@ -381,15 +338,10 @@ def _band_order(
     return [*seeded, *(name for name in present if name not in seeded)]
 
 
-def _load_low_confidence(
-    con: duckdb.DuckDBPyConnection, seg_cols: dict[str, str]
-) -> dict[str, float]:
-    """persona_id → share of its customers flagged low-confidence (empty if no flag)."""
-    flag = find_column(seg_cols, ("is_low_confidence", "low_confidence"), (("low_conf",),))
-    if flag is None or seg_cols[flag].upper() != "BOOLEAN":
-        return {}
+def _load_low_confidence(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
+    """persona_id → share of its customers flagged low-confidence."""
     rows = con.execute(
-        f"select persona_id, avg(case when {_quote(flag)} then 1.0 else 0.0 end) "
+        "select persona_id, avg(case when is_low_confidence then 1.0 else 0.0 end) "
         "from customer_segments group by persona_id"
     ).fetchall()
     return {pid: float(share) for pid, share in rows}
@@ -505,24 +457,16 @@ def _load_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
 
 
 def _load_meta(summary: dict[str, Any], db_path: Path) -> dict[str, Any]:
-    invocation = find_column(summary, ("dbt_invocation_id", "invocation_id"), (("invocation",),))
-    built = find_column(summary, ("built_at", "run_started_at", "generated_at", "created_at"))
-    source = find_column(
-        summary, ("data_source", "customers_path", "source_path", "input_path"), (("source",),)
-    )
-    built_at = summary.get(built) if built else None
-    if built_at is None:
-        modified = dt.datetime.fromtimestamp(db_path.stat().st_mtime, tz=dt.UTC)
-        built_at = modified.strftime("%Y-%m-%d %H:%M UTC") + " (warehouse file modified)"
-    elif isinstance(built_at, dt.datetime):
-        built_at = built_at.strftime("%Y-%m-%d %H:%M:%S") + (" UTC" if not built_at.tzinfo else "")
+    # segment_model_summary has no build time or source path: the file's time stands in
+    modified = dt.datetime.fromtimestamp(db_path.stat().st_mtime, tz=dt.UTC)
+    built_at = modified.strftime("%Y-%m-%d %H:%M UTC") + " (warehouse file modified)"
     fitted_at = summary.get("fitted_at")
     if isinstance(fitted_at, dt.datetime):
         fitted_at = fitted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return {
-        "invocation_id": summary.get(invocation) if invocation else None,
-        "built_at": str(built_at),
-        "data_source": _as_text(summary.get(source)) if source else None,
+        "invocation_id": summary["dbt_invocation_id"],
+        "built_at": built_at,
+        "data_source": None,
         # which stored model version labelled the customers, and what this build did
         "model_version": summary.get("model_version"),
         "fitted_at": fitted_at,
