@@ -9,7 +9,7 @@ customers for the map.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -111,24 +111,6 @@ def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
         [table],
     ).fetchall()
     return {name: dtype for name, dtype in rows}
-
-
-def find_column(
-    columns: Iterable[str],
-    exact: Sequence[str] = (),
-    contains: Sequence[tuple[str, ...]] = (),
-) -> str | None:
-    """The first column named in ``exact``, else the first containing every part of a tuple."""
-    columns = list(columns)
-    lowered = {column.lower(): column for column in columns}
-    for name in exact:
-        if name.lower() in lowered:
-            return lowered[name.lower()]
-    for parts in contains:
-        for column in columns:
-            if all(part in column.lower() for part in parts):
-                return column
-    return None
 
 
 def _quote(name: str) -> str:

@@ -12,7 +12,7 @@ from markupsafe import Markup
 
 import bank_segments
 from bank_segments.report import charts
-from bank_segments.report.data import MAP_SAMPLE_SIZE, ReportData, find_column, load_report_data
+from bank_segments.report.data import MAP_SAMPLE_SIZE, ReportData, load_report_data
 
 #: Kaufman & Rousseeuw's reading of the silhouette, in plain words; True = warn.
 VERDICT_WORDS: dict[str, tuple[str, bool]] = {
@@ -47,17 +47,17 @@ METHOD_WORDS = {
 }
 
 #: Features shown in a persona card, with how to format them.
-CARD_FEATURES: tuple[tuple[str, tuple[str, ...], str], ...] = (
-    ("Age", ("age",), "{:,.0f} years"),
-    ("Income", ("income",), "{:,.0f}"),
-    ("Credit score", ("credit_score",), "{:,.0f}"),
-    ("Avg. balance", ("avg_account_balance", "account_balance", "balance"), "{:,.0f}"),
-    ("Monthly spending", ("monthly_spending",), "{:,.0f}"),
-    ("Transactions / month", ("transaction_frequency",), "{:,.0f}"),
-    ("Products", ("num_products",), "{:,.1f}"),
-    ("App usage (0\u201310)", ("app_usage_score",), "{:,.1f}"),
-    ("Support calls", ("support_calls",), "{:,.1f}"),
-    ("CLV proxy", ("clv_proxy", "clv"), "{:,.0f}"),
+CARD_FEATURES: tuple[tuple[str, str, str], ...] = (
+    ("Age", "age", "{:,.0f} years"),
+    ("Income", "income", "{:,.0f}"),
+    ("Credit score", "credit_score", "{:,.0f}"),
+    ("Avg. balance", "avg_account_balance", "{:,.0f}"),
+    ("Monthly spending", "monthly_spending", "{:,.0f}"),
+    ("Transactions / month", "transaction_frequency", "{:,.0f}"),
+    ("Products", "num_products", "{:,.1f}"),
+    ("App usage (0\u201310)", "app_usage_score", "{:,.1f}"),
+    ("Support calls", "support_calls", "{:,.1f}"),
+    ("CLV proxy", "clv_proxy", "{:,.0f}"),
 )
 
 
@@ -87,15 +87,9 @@ def _environment() -> Environment:
     return env
 
 
-def _profile_value(profile: dict, names: tuple[str, ...], kind: str) -> Any:
-    exact: list[str] = []
-    for name in names:
-        if kind == "mean":
-            exact += [f"avg_{name}", f"mean_{name}", f"{name}_mean", f"{name}_avg"]
-        else:
-            exact += [f"median_{name}", f"{name}_median", f"p50_{name}"]
-    column = find_column(profile, exact)
-    return profile.get(column) if column else None
+def _profile_value(profile: dict, name: str, kind: str) -> Any:
+    """``mean_<name>`` or ``median_<name>`` of a segment_profiles row."""
+    return profile[f"{kind}_{name}"]
 
 
 _Z_WORDS_RE = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s+([+\-\u2212]\d+(?:\.\d+)?)\s*\u03c3\s*$")
@@ -122,34 +116,23 @@ def feature_in_words(text: str) -> str:
 def _cards(data: ReportData) -> list[dict[str, Any]]:
     cards = []
     for persona, profile in zip(data.personas, data.profiles, strict=True):
-        keys = list(profile)
-        customers = find_column(keys, ("customers", "customer_count", "n_customers"))
-        share = find_column(keys, ("share", "customer_share", "share_of_customers"), (("share",),))
-        top = find_column(
-            keys,
-            ("top_features", "distinguishing_features", "top_distinguishing_features"),
-            (("distinguish",), ("top_feature",), ("feature_summary",)),
-        )
-        numbered = sorted(k for k in keys if re.fullmatch(r"top_feature_\d+", k))
-        top_value = profile.get(top) if top else None
-        if numbered:
-            top_list = [str(profile[k]) for k in numbered if profile.get(k)]
-        elif isinstance(top_value, str):
-            top_list = [part.strip() for part in re.split(r"[;,]", top_value) if part.strip()]
-        elif isinstance(top_value, list | tuple):
-            top_list = [str(item) for item in top_value if item]
-        else:
-            top_list = []
-        top_list = [feature_in_words(item) for item in top_list]
-        levels = []
-        for label, parts in (("CLV", ("clv",)), ("Risk", ("risk",)), ("Digital", ("digital",))):
-            column = find_column(keys, (f"{parts[0]}_level",), ((*parts, "level"),))
-            if column:
-                levels.append({"label": label, "value": str(profile.get(column) or "\u2013")})
+        top_list = [
+            feature_in_words(str(profile[f"top_feature_{rank}"]))
+            for rank in (1, 2, 3)
+            if profile[f"top_feature_{rank}"]
+        ]
+        levels = [
+            {"label": label, "value": str(profile[column] or "\u2013")}
+            for label, column in (
+                ("CLV", "clv_level"),
+                ("Risk", "risk_level"),
+                ("Digital", "digital_adoption_level"),
+            )
+        ]
         figures = []
-        for label, names, fmt in CARD_FEATURES:
-            mean = _profile_value(profile, names, "mean")
-            median = _profile_value(profile, names, "median")
+        for label, name, fmt in CARD_FEATURES:
+            mean = _profile_value(profile, name, "mean")
+            median = _profile_value(profile, name, "median")
             if mean is None and median is None:
                 continue
             figures.append(
@@ -158,15 +141,13 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
         cards.append(
             {
                 "persona": persona,
-                "customers": profile.get(customers) if customers else None,
-                "share": profile.get(share) if share else None,
+                "customers": profile["customers"],
+                "share": profile["share_of_customers"],
                 "description": profile.get("description"),
                 "top_features": top_list,
                 "levels": levels,
                 "figures": figures,
-                "app_usage": _number(
-                    _profile_value(profile, ("app_usage_score",), "mean"), "{:,.1f}"
-                ),
+                "app_usage": _number(_profile_value(profile, "app_usage_score", "mean"), "{:,.1f}"),
                 "high_digital_share": profile.get("high_digital_adoption_share"),
                 "has_median": any(f["median"] != "\u2013" for f in figures),
                 "low_confidence": data.low_confidence.get(persona.persona_id),
@@ -179,7 +160,7 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
 def _clv_by_persona(data: ReportData, kind: str) -> dict[str, float]:
     result = {}
     for persona, profile in zip(data.personas, data.profiles, strict=True):
-        value = _profile_value(profile, ("clv_proxy", "clv"), kind)
+        value = _profile_value(profile, "clv_proxy", kind)
         if value is not None:
             result[persona.persona_id] = float(value)
     return result
