@@ -136,7 +136,7 @@
         manifest from the file it describes; rows are counted in the written file.
         model_version and as_of_date come from the mart's own columns when it has
         them, else from customer_segments (the marts are published together from one
-        build); model_version is null until the marts carry one.
+        build).
     -#}
     {%- set segments = adapter.get_relation(
         database=relation.database, schema=relation.schema,
