@@ -138,7 +138,8 @@
         them, else from customer_segments (the marts are published together from one
         build).
     -#}
-    {%- set segments = adapter.get_relation(
+    {#- published with the other marts in this hook, so not in dbt's relation cache -#}
+    {%- set segments = api.Relation.create(
         database=relation.database, schema=relation.schema,
         identifier='customer_segments'
     ) -%}
@@ -146,7 +147,7 @@
         'version': 'cast(null as ' ~ dbt.type_string() ~ ')',
         'date': 'cast(null as date)',
     } -%}
-    {%- if segments is not none -%}
+    {%- if adapter.get_columns_in_relation(segments) -%}
         {%- do fallback.update({
             'version': export_marts_column_max(
                 segments, 'model_version', fallback['version']
