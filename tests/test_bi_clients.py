@@ -56,7 +56,9 @@ READ_MARTS_SQLALCHEMY = textwrap.dedent(
     database, marts = sys.argv[1], sys.argv[2:]
     engine = sa.create_engine(f"duckdb:///{database}", connect_args={"read_only": True})
     inspector = sa.inspect(engine)
-    out = {"tables": sorted(inspector.get_table_names(schema="main")), "marts": {}}
+    # published marts are views over the last green build's tables; Superset lists both
+    listed = inspector.get_table_names(schema="main") + inspector.get_view_names(schema="main")
+    out = {"tables": sorted(listed), "marts": {}}
     with engine.connect() as con:
         for mart in marts:
             columns = [column["name"] for column in inspector.get_columns(mart, schema="main")]

@@ -72,6 +72,8 @@ def test_each_export_has_a_manifest_that_matches_its_file(first_build: Path) -> 
     run_results = json.loads((first_build / "target" / "run_results.json").read_text())
     segments = pq.read_table(exports / "customer_segments.parquet")
     as_of_date = segments.column("as_of_date")[0].as_py()
+    model_version = segments.column("model_version")[0].as_py()
+    assert model_version.startswith("v0001-")
     assert isinstance(as_of_date, dt.date)
     for mart in MARTS:
         parquet = exports / f"{mart}.parquet"
@@ -85,8 +87,8 @@ def test_each_export_has_a_manifest_that_matches_its_file(first_build: Path) -> 
         assert manifest["row_count"] == table.num_rows
         assert [column["name"] for column in manifest["columns"]] == table.column_names
         assert manifest["dbt_invocation_id"] == run_results["metadata"]["invocation_id"]
-        # No model registry yet: the version is an honest null, not a made-up one.
-        assert manifest["model_version"] is None
+        # the registry version that labelled the customers, on every mart's manifest
+        assert manifest["model_version"] == model_version
         assert manifest["as_of_date"] == as_of_date.isoformat()
 
 

@@ -6,7 +6,8 @@
 
 {% macro bank_read_lines(path_literal, encoding_literal) %}
     {#- A table function yielding one text column `line` per line of the file. -#}
-    {{ return(adapter.dispatch('bank_read_lines', 'bank_segments')(path_literal, encoding_literal)) }}
+    {{ return(adapter.dispatch('bank_read_lines', 'bank_segments')(
+        path_literal, encoding_literal)) }}
 {% endmacro %}
 
 {% macro duckdb__bank_read_lines(path_literal, encoding_literal) %}
@@ -83,7 +84,8 @@
 {% endmacro %}
 
 {% macro spark__bank_is_finite(expression) %}
-    {{ return("(not isnan(" ~ expression ~ ") and abs(" ~ expression ~ ") != double('infinity'))") }}
+    {{ return("(not isnan(" ~ expression ~ ") and abs(" ~ expression
+        ~ ") != double('infinity'))") }}
 {% endmacro %}
 
 

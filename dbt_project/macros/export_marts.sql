@@ -136,9 +136,10 @@
         manifest from the file it describes; rows are counted in the written file.
         model_version and as_of_date come from the mart's own columns when it has
         them, else from customer_segments (the marts are published together from one
-        build); model_version is null until the marts carry one.
+        build).
     -#}
-    {%- set segments = adapter.get_relation(
+    {#- published with the other marts in this hook, so not in dbt's relation cache -#}
+    {%- set segments = api.Relation.create(
         database=relation.database, schema=relation.schema,
         identifier='customer_segments'
     ) -%}
@@ -146,7 +147,7 @@
         'version': 'cast(null as ' ~ dbt.type_string() ~ ')',
         'date': 'cast(null as date)',
     } -%}
-    {%- if segments is not none -%}
+    {%- if adapter.get_columns_in_relation(segments) -%}
         {%- do fallback.update({
             'version': export_marts_column_max(
                 segments, 'model_version', fallback['version']

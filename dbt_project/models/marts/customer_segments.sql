@@ -42,7 +42,8 @@ final as (
         cast(features.engagement_score as double) as engagement_score,
         cast(features.clv_proxy as double) as clv_proxy,
         cast(features.credit_risk_band as {{ dbt.type_string() }}) as credit_risk_band,
-        cast(features.digital_adoption_band as {{ dbt.type_string() }}) as digital_adoption_band,
+        cast(features.digital_adoption_band as {{ dbt.type_string() }})
+            as digital_adoption_band,
         cast(features.age_band as {{ dbt.type_string() }}) as age_band,
 
         -- position on the 2-D PCA map

@@ -1,0 +1,86 @@
+"""Every project var is declared once, in dbt_project.yml, with its default and a comment.
+
+SQL, yml and Python read vars without a default of their own, every var has a rule in
+macros/project_vars.sql (so it is checked before anything runs), and the README's
+configuration table states the same defaults as dbt_project.yml.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+VAR_CALL = re.compile(r"""\bvar\(\s*['"](\w+)['"]\s*(,)?""")
+#: dbt's own vars used by Jinja internals, not project configuration.
+NOT_PROJECT_VARS = {"include", "lib", "exec_prefix", "projectbase", "srcdir"}
+
+
+def _project_vars() -> dict:
+    return yaml.safe_load((REPO / "dbt_project.yml").read_text())["vars"]
+
+
+def _sources() -> list[Path]:
+    folders = ["dbt_project", "python_models", "analyses", "tests/generic", "seeds"]
+    files = [path for folder in folders for path in (REPO / folder).rglob("*")]
+    files += list((REPO / "tests").glob("*.sql"))
+    return [path for path in files if path.suffix in {".sql", ".yml", ".py", ".md"}]
+
+
+def test_every_var_used_is_declared_and_read_without_a_second_default() -> None:
+    declared = _project_vars()
+    repeated, undeclared = [], []
+    for path in _sources():
+        for match in VAR_CALL.finditer(path.read_text()):
+            name = match.group(1)
+            if name in NOT_PROJECT_VARS:
+                continue
+            where = f"{path.relative_to(REPO)}: var('{name}')"
+            if name not in declared:
+                undeclared.append(where)
+            if match.group(2):
+                repeated.append(where + " repeats a default")
+    assert not undeclared, f"vars used but not declared in dbt_project.yml: {undeclared}"
+    assert not repeated, f"defaults belong in dbt_project.yml only: {repeated}"
+
+
+def test_every_declared_var_has_a_comment_and_a_validation_rule() -> None:
+    text = (REPO / "dbt_project.yml").read_text()
+    block = text[text.index("\nvars:") :]
+    rules = (REPO / "dbt_project" / "macros" / "project_vars.sql").read_text()
+    lines = block.splitlines()
+    for name in _project_vars():
+        (index,) = [i for i, line in enumerate(lines) if re.match(rf"  {name}:", line)]
+        # walk up over the other vars of the same group (and their continuation lines)
+        above = index - 1
+        while above > 0 and not lines[above].strip().startswith("#") and lines[above].strip():
+            above -= 1
+        assert lines[above].strip().startswith("#"), f"var {name} has no comment above it"
+        assert re.search(rf"'{name}':\s*\{{", rules), f"var {name} has no rule in project_vars"
+
+
+def test_readme_states_the_declared_defaults() -> None:
+    readme = (REPO / "README.md").read_text()
+    stated = {}
+    for names, shown in re.findall(r"^\| (`[a-z_]+`(?:, `[a-z_]+`)*) \| ([^|]+) \|", readme, re.M):
+        names = re.findall(r"`(\w+)`", names)
+        values = shown.split(", ") if len(names) > 1 else [shown]
+        if len(values) != len(names):  # one value shared by a group of vars
+            values = [shown] * len(names)
+        stated.update(zip(names, values, strict=True))
+    declared = _project_vars()
+    checked = 0
+    for name, value in declared.items():
+        if name not in stated:
+            continue
+        shown = stated[name].strip()
+        if value is None:
+            assert shown.startswith("null"), f"README: {name} default {shown!r}, declared null"
+        elif isinstance(value, bool):
+            assert shown == str(value).lower(), f"README: {name} {shown!r} != {value}"
+        elif isinstance(value, int | float):
+            assert float(shown.split()[0]) == value, f"README: {name} {shown!r} != {value}"
+        checked += 1
+    assert checked >= 10, f"only {checked} vars found in the README's configuration table"
