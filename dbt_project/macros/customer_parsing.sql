@@ -247,3 +247,17 @@
 {% macro spark__bank_describe_sql(select_sql) %}
     {{ return('describe query ' ~ select_sql) }}
 {% endmacro %}
+
+
+{% macro bank_parquet_relation(path_literal) %}
+    {#- A relation over a Parquet file (or glob), its columns as stored. -#}
+    {{ return(adapter.dispatch('bank_parquet_relation', 'bank_segments')(path_literal)) }}
+{% endmacro %}
+
+{% macro default__bank_parquet_relation(path_literal) %}
+    {{ return('read_parquet(' ~ path_literal ~ ')') }}
+{% endmacro %}
+
+{% macro spark__bank_parquet_relation(path_literal) %}
+    {{ return("parquet.`" ~ path_literal[1:-1] ~ "`") }}
+{% endmacro %}
