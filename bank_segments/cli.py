@@ -81,6 +81,53 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_model_version(db: str, version: str | None, out: str, schema: str = "main") -> Path:
+    """Write one segment model version (its registry row) to ``out/segment_model_<v>.parquet``.
+
+    The file is what another engine imports (var ``segment_model_import_path`` on the
+    spark target), so both score with the same fitted parameters. ``version`` None takes
+    the newest version.
+    """
+    import duckdb
+
+    if not Path(db).exists():
+        raise FileNotFoundError(f"{db}: no such warehouse; run `dbt build` first")
+    with duckdb.connect(db, read_only=True) as con:
+        found = con.execute(
+            "select count(*) from information_schema.tables "
+            "where table_schema = ? and table_name = 'segment_model_fit'",
+            [schema],
+        ).fetchone()[0]
+        if not found:
+            raise ValueError(
+                f"{db}: no {schema}.segment_model_fit table; run a green `dbt build` first"
+            )
+        table = f'"{schema}".segment_model_fit'
+        if version is None:
+            version = con.execute(
+                f"select model_version from {table} order by version_number desc limit 1"
+            ).fetchone()[0]
+        rows = con.execute(f"select count(*) from {table} where model_version = ?", [version])
+        if rows.fetchone()[0] != 1:
+            known = [r[0] for r in con.execute(f"select model_version from {table}").fetchall()]
+            raise ValueError(f"{db}: no model version {version!r}; known: {', '.join(known)}")
+        folder = Path(out)
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"segment_model_{version}.parquet"
+        con.execute(
+            f"copy (select * from {table} where model_version = $v) to '{path}' (format parquet)",
+            {"v": version},
+        )
+    return path
+
+
+def _cmd_model_export(args: argparse.Namespace) -> int:
+    path = export_model_version(args.db, args.version, args.out, schema=args.schema)
+    print(f"wrote model version to {path}")
+    print(f"on Spark: dbt build --target spark --vars '{{segment_model_import_path: {path}}}'")
+    return 0
+
+
 #: Marts exported as Parquet; a killed export leaves ``tmp_<mart>.parquet`` behind.
 EXPORTED_MARTS = (
     "customer_segments",
@@ -239,6 +286,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     # every argument after `build` goes to dbt (collected by main)
     build.set_defaults(handler=_cmd_build, dbt_args=[])
+
+    model = commands.add_parser("model", help="move a segment model version between engines")
+    model_commands = model.add_subparsers(dest="model_command", required=True)
+    export = model_commands.add_parser(
+        "export",
+        help="write one model version (its registry row) as Parquet, for import on Spark",
+        description="Write one row of segment_model_fit to OUT/segment_model_<version>.parquet. "
+        "Import it on the spark target with --vars '{segment_model_import_path: FILE}'.",
+    )
+    export.add_argument(
+        "--db",
+        default=os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb"),
+        help="DuckDB warehouse (default: $BANK_SEGMENTS_DB or bank_segments.duckdb)",
+    )
+    export.add_argument("--version", default=None, help="model_version (default: the newest)")
+    export.add_argument("--schema", default="main", help="schema holding segment_model_fit")
+    export.add_argument("--out", required=True, help="output folder")
+    export.set_defaults(handler=_cmd_model_export)
     return parser
 
 

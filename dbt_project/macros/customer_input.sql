@@ -185,7 +185,7 @@
                    'decimal': '.', 'header': []}) }}
     {%- endif -%}
 
-    {%- set found = run_query('select count(*) from glob(' ~ sql_text(path) ~ ')') -%}
+    {%- set found = run_query(bank_path_exists_sql(sql_text(path))) -%}
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' does not exist or is not readable"
@@ -193,7 +193,7 @@
     {%- endif -%}
 
     {%- if kind == 'parquet' -%}
-        {%- set reader = 'read_parquet(' ~ sql_text(path) ~ ', file_row_number = true)' -%}
+        {%- set reader = bank_read_parquet(sql_text(path)) -%}
         {%- set decimal = bank_var('csv_decimal_separator') or '.' -%}
         {%- set header = none -%}
     {%- else -%}
@@ -206,7 +206,7 @@
             ~ ", delimiter " ~ (format['delimiter'] | tojson) ~ ", decimal mark "
             ~ (format['decimal'] | tojson), info=true) }}
     {%- endif -%}
-    {%- set described = run_query('describe select * from ' ~ reader) -%}
+    {%- set described = run_query(bank_describe_sql('select * from ' ~ reader)) -%}
     {%- set columns = [] -%}
     {%- for row in described.rows -%}
         {%- do columns.append((row[0], row[1])) -%}
@@ -303,12 +303,12 @@
     {%- if upper in ['FLOAT', 'DOUBLE', 'REAL'] or upper.startswith('DECIMAL') -%}
         {{ return(
             'case when ' ~ quoted ~ ' = floor(' ~ quoted ~ ') and abs(' ~ quoted ~ ') < 1e30'
-            ~ ' then cast(cast(' ~ quoted ~ ' as hugeint) as varchar)'
-            ~ ' else cast(' ~ quoted ~ ' as varchar) end') }}
+            ~ ' then cast(cast(' ~ quoted ~ ' as decimal(38, 0)) as ' ~ dbt.type_string() ~ ')'
+            ~ ' else cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ') end') }}
     {%- elif upper in ['VARCHAR', 'TEXT', 'STRING'] -%}
         {{ return(bank_strip_zero_fraction('trim(' ~ quoted ~ ')')) }}
     {%- else -%}
-        {{ return('cast(' ~ quoted ~ ' as varchar)') }}
+        {{ return('cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ')') }}
     {%- endif -%}
 {% endmacro %}
 
@@ -328,7 +328,7 @@
         {#- Parquet knows each row's position; CSV rows keep file order. -#}
         {%- set row_number = 'file_row_number + 1' -%}
     {%- else -%}
-        {%- set row_number = 'row_number() over ()' -%}
+        {%- set row_number = bank_row_position() -%}
     {%- endif -%}
 
     select
@@ -337,14 +337,14 @@
                 as customer_id,
             false as id_is_surrogate,
         {%- else -%}
-            cast(__source_row_number as varchar) as customer_id,
+            cast(__source_row_number as {{ dbt.type_string() }}) as customer_id,
             true as id_is_surrogate,
         {%- endif %}
         cast(__source_row_number as bigint) as source_row_number,
         {% if 'as_of_date' in found -%}
-            cast({{ adapter.quote(found['as_of_date'][0]) }} as varchar) as as_of_date,
+            cast({{ adapter.quote(found['as_of_date'][0]) }} as {{ dbt.type_string() }}) as as_of_date,
         {%- else -%}
-            cast(null as varchar) as as_of_date,
+            cast(null as {{ dbt.type_string() }}) as as_of_date,
         {%- endif %}
         {%- for attribute in customer_attributes() %}
             {%- set source_column = found.get(attribute, (attribute, 'VARCHAR'))[0] %}

@@ -112,3 +112,154 @@
     {#- DuckDB and Spark (3.2+) both have try_cast; dbt.safe_cast is a plain cast on DuckDB. -#}
     {{ return('try_cast(' ~ expression ~ ' as ' ~ type ~ ')') }}
 {% endmacro %}
+
+
+{% macro spark__bank_parse_number(expression, decimal) %}
+    {#- As default__, with rlike (anchored) for regexp_full_match and Java's global replace. -#}
+    {%- if decimal == ',' -%}
+        {%- set thousands = "regexp_replace(" ~ expression ~ ", '[. ]', '')" -%}
+        {{ return(
+            "case when " ~ expression
+            ~ " rlike '^[+-]?[0-9]{1,3}([. ][0-9]{3})+(,[0-9]*)?$' then "
+            ~ bank_try_cast("replace(" ~ thousands ~ ", ',', '.')", 'double')
+            ~ " else " ~ bank_try_cast("replace(" ~ expression ~ ", ',', '.')", 'double')
+            ~ " end") }}
+    {%- else -%}
+        {{ return(
+            "case when " ~ expression ~ " like '%,%' and " ~ expression
+            ~ " rlike '^[+-]?[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?$' then "
+            ~ bank_try_cast("replace(" ~ expression ~ ", ',', '')", 'double')
+            ~ " else " ~ bank_try_cast(expression, 'double')
+            ~ " end") }}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro spark__bank_read_lines(path_literal, encoding_literal) %}
+    {#- CSV detection reads lines; not supported yet on Spark (see spark__bank_read_csv). -#}
+    {{ return(spark__bank_read_csv(path_literal, "','", encoding_literal)) }}
+{% endmacro %}
+
+
+{% macro spark__bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
+    {#- Not supported yet on Spark: a CSV with a header needs a temporary view. -#}
+    {{ exceptions.raise_compiler_error(
+        "customers_path " ~ path_literal ~ ": CSV input is not supported on the spark"
+        ~ " target yet; convert it to Parquet or build on DuckDB") }}
+{% endmacro %}
+
+
+{% macro bank_read_parquet(path_literal) %}
+    {#- A relation over a Parquet file with its rows' 0-based position as file_row_number. -#}
+    {{ return(adapter.dispatch('bank_read_parquet', 'bank_segments')(path_literal)) }}
+{% endmacro %}
+
+{% macro default__bank_read_parquet(path_literal) %}
+    {{ return('read_parquet(' ~ path_literal ~ ', file_row_number = true)') }}
+{% endmacro %}
+
+{% macro spark__bank_read_parquet(path_literal) %}
+    {{ return("(select *, _metadata.row_index as file_row_number from parquet.`"
+        ~ path_literal[1:-1] ~ "`) as parquet_file") }}
+{% endmacro %}
+
+
+{% macro bank_path_exists_sql(path_literal) %}
+    {#- A query whose single value is 0 when nothing exists at the path. -#}
+    {{ return(adapter.dispatch('bank_path_exists_sql', 'bank_segments')(path_literal)) }}
+{% endmacro %}
+
+{% macro default__bank_path_exists_sql(path_literal) %}
+    {{ return('select count(*) from glob(' ~ path_literal ~ ')') }}
+{% endmacro %}
+
+{% macro spark__bank_path_exists_sql(path_literal) %}
+    {#- Spark has no glob(): reading the file's schema fails when the path is missing. -#}
+    {{ return("select 1") }}
+{% endmacro %}
+
+
+{% macro bank_row_position() %}
+    {#- 1-based position of a row in file order, as a window expression. -#}
+    {{ return(adapter.dispatch('bank_row_position', 'bank_segments')()) }}
+{% endmacro %}
+
+{% macro default__bank_row_position() %}
+    {{ return('row_number() over ()') }}
+{% endmacro %}
+
+{% macro spark__bank_row_position() %}
+    {#- Spark refuses a window without order; this id follows read order. -#}
+    {{ return('row_number() over (order by monotonically_increasing_id())') }}
+{% endmacro %}
+
+
+{% macro bank_non_null_text_array(expressions) %}
+    {#- An array of the non-null values of `expressions` (text), empty when all are null. -#}
+    {{ return(adapter.dispatch('bank_non_null_text_array', 'bank_segments')(expressions)) }}
+{% endmacro %}
+
+{% macro default__bank_non_null_text_array(expressions) %}
+    {{ return('list_filter([' ~ expressions | join(', ')
+        ~ '], lambda reason: reason is not null)') }}
+{% endmacro %}
+
+{% macro spark__bank_non_null_text_array(expressions) %}
+    {{ return('filter(array(' ~ expressions | join(', ') ~ '), reason -> reason is not null)') }}
+{% endmacro %}
+
+
+{% macro bank_empty_text_array() %}
+    {#- A typed empty array of text. -#}
+    {{ return(adapter.dispatch('bank_empty_text_array', 'bank_segments')()) }}
+{% endmacro %}
+
+{% macro default__bank_empty_text_array() %}
+    {{ return('cast([] as varchar[])') }}
+{% endmacro %}
+
+{% macro spark__bank_empty_text_array() %}
+    {{ return('cast(array() as array<string>)') }}
+{% endmacro %}
+
+
+{% macro bank_array_join(expression, delimiter_literal) %}
+    {#- The elements of a text array joined with the delimiter. -#}
+    {{ return(adapter.dispatch('bank_array_join', 'bank_segments')(expression, delimiter_literal)) }}
+{% endmacro %}
+
+{% macro default__bank_array_join(expression, delimiter_literal) %}
+    {{ return('array_to_string(' ~ expression ~ ', ' ~ delimiter_literal ~ ')') }}
+{% endmacro %}
+
+{% macro spark__bank_array_join(expression, delimiter_literal) %}
+    {{ return('array_join(' ~ expression ~ ', ' ~ delimiter_literal ~ ')') }}
+{% endmacro %}
+
+
+{% macro bank_describe_sql(select_sql) %}
+    {#- A query listing the columns of `select_sql`: name in column 1, type in column 2. -#}
+    {{ return(adapter.dispatch('bank_describe_sql', 'bank_segments')(select_sql)) }}
+{% endmacro %}
+
+{% macro default__bank_describe_sql(select_sql) %}
+    {{ return('describe ' ~ select_sql) }}
+{% endmacro %}
+
+{% macro spark__bank_describe_sql(select_sql) %}
+    {{ return('describe query ' ~ select_sql) }}
+{% endmacro %}
+
+
+{% macro bank_parquet_relation(path_literal) %}
+    {#- A relation over a Parquet file (or glob), its columns as stored. -#}
+    {{ return(adapter.dispatch('bank_parquet_relation', 'bank_segments')(path_literal)) }}
+{% endmacro %}
+
+{% macro default__bank_parquet_relation(path_literal) %}
+    {{ return('read_parquet(' ~ path_literal ~ ')') }}
+{% endmacro %}
+
+{% macro spark__bank_parquet_relation(path_literal) %}
+    {{ return("parquet.`" ~ path_literal[1:-1] ~ "`") }}
+{% endmacro %}

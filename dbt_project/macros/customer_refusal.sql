@@ -57,7 +57,7 @@
         {{ return('') }}
     {%- endif -%}
     {%- set counts = run_query(
-        'select count(*) from ' ~ checked ~ ' where len(rejection_reasons) > 0'
+        'select count(*) from ' ~ checked ~ ' where ' ~ cross_db_array_length('rejection_reasons') ~ ' > 0'
         ~ ' union all select count(*) from ' ~ checked) -%}
     {%- set rejected = counts.columns[0].values()[0] | int -%}
     {%- set total = counts.columns[0].values()[1] | int -%}

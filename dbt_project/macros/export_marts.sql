@@ -72,6 +72,15 @@
 
 
 {% macro export_marts(results) %}
+    {{ return(adapter.dispatch('export_marts', 'bank_segments')(results)) }}
+{% endmacro %}
+
+{% macro spark__export_marts(results) %}
+    {#- Not supported on Spark: the marts are Spark tables, read in place by BI tools. -#}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro default__export_marts(results) %}
     {#-
         Runs after publish_build: the same rule decides (a green `dbt build` that
         rebuilt every published node, marts included), and the files are written from

@@ -20,6 +20,8 @@
 {% macro project_var_rules() %}
     {{ return({
         'customers_path': {'kind': 'path', 'null': true, 'example': "'exports/customers.csv'"},
+        'segment_model_import_path': {'kind': 'path', 'null': true,
+                                      'example': "'models/segment_model_v0001-20261124.parquet'"},
         'exports_path': {'kind': 'path', 'null': true, 'example': "'exports'"},
         'max_rejected_share': {'kind': 'share', 'example': '0.05 (5 %)'},
         'low_confidence_margin': {'kind': 'number', 'min': 0, 'example': '0.5'},

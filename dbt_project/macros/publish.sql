@@ -152,6 +152,23 @@
 
 
 {% macro publish_build(results) %}
+    {#- Publishing is a DuckDB feature; see spark__publish_build. -#}
+    {{ return(adapter.dispatch('publish_build', 'bank_segments')(results)) }}
+{% endmacro %}
+
+{% macro spark__publish_build(results) %}
+    {#-
+        Not supported on Spark: the build's own schema is the lakehouse's BI source,
+        there is no `main` swap and no build_log table. A documented no-op.
+    -#}
+    {%- if execute and flags.WHICH == 'build' -%}
+        {{ log('publish: not on Spark; the tables in schema ' ~ target.schema
+            ~ ' are the lakehouse tables (no main swap, no build_log)', info=true) }}
+    {%- endif -%}
+    {{ return('') }}
+{% endmacro %}
+
+{% macro default__publish_build(results) %}
     {%- if not execute or flags.WHICH not in ['build', 'run', 'seed', 'test'] -%}
         {{ return('') }}
     {%- endif -%}

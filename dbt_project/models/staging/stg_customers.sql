@@ -27,7 +27,7 @@ final as (
         {%- endfor %}
 
     from checked
-    where len(rejection_reasons) = 0
+    where {{ cross_db_array_length('rejection_reasons') }} = 0
 
 )
 

@@ -80,7 +80,7 @@ reasons as (
 checked as (
 
     select
-        * exclude (
+        * except (
             as_of_date__parsed,
             as_of_date__reason,
             customer_id__reason,
@@ -98,18 +98,13 @@ checked as (
                         {{ attribute }}__reason{% if not loop.last %},{% endif %}
                     {%- endfor %}
                 ) is null
-                then cast([] as varchar[])
+                then {{ bank_empty_text_array() }}
             else
-                list_filter(
-                    [
-                        as_of_date__reason,
-                        customer_id__reason,
-                        {%- for attribute in customer_attributes() %}
-                            {{ attribute }}__reason{% if not loop.last %},{% endif %}
-                        {%- endfor %}
-                    ],
-                    lambda reason: reason is not null
-                )
+                {%- set reason_columns = ['as_of_date__reason', 'customer_id__reason'] %}
+                {%- for attribute in customer_attributes() %}
+                    {%- do reason_columns.append(attribute ~ '__reason') %}
+                {%- endfor %}
+                {{ bank_non_null_text_array(reason_columns) }}
         end as rejection_reasons,
         -- the row's snapshot date when the file has one, else the build's as-of date
         coalesce(

@@ -17,18 +17,18 @@ final as (
 
         -- why it was rejected
         rejection_reasons,
-        len(rejection_reasons) as reason_count,
-        array_to_string(rejection_reasons, '; ') as rejection_summary,
+        {{ cross_db_array_length('rejection_reasons') }} as reason_count,
+        {{ bank_array_join('rejection_reasons', "'; '") }} as rejection_summary,
 
         -- the raw values as read
         as_of_date as raw_as_of_date,
         {%- for attribute in customer_attributes() %}
-            cast({{ attribute }} as varchar) as raw_{{ attribute }}
+            cast({{ attribute }} as {{ dbt.type_string() }}) as raw_{{ attribute }}
             {%- if not loop.last %},{% endif %}
         {%- endfor %}
 
     from checked
-    where len(rejection_reasons) > 0
+    where {{ cross_db_array_length('rejection_reasons') }} > 0
 
 )
 
