@@ -1,9 +1,9 @@
 """Render a draft dbt model of the history folder as plain SQL and run it in DuckDB.
 
-The history models stay disabled until the model registry lands, so dbt cannot build
-them yet. This renders their Jinja with stand-ins (``ref`` -> a table name, ``var`` ->
-its default or an override, ``config`` -> nothing, ``is_incremental()`` -> false) so
-pytest can check their SQL logic against small hand-made tables.
+This renders their Jinja with stand-ins (``ref`` -> a table name, ``var`` and
+``bank_var`` -> an override or the default declared in dbt_project.yml, ``config`` ->
+nothing, ``is_incremental()`` -> false) so pytest can check their SQL logic against small
+hand-made tables without a dbt build.
 """
 
 from __future__ import annotations
@@ -14,8 +14,11 @@ from typing import Any
 import duckdb
 import jinja2
 import pyarrow as pa
+import yaml
 
-HISTORY = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "history"
+ROOT = Path(__file__).resolve().parents[1]
+HISTORY = ROOT / "dbt_project" / "models" / "history"
+DECLARED_VARS: dict[str, Any] = yaml.safe_load((ROOT / "dbt_project.yml").read_text())["vars"]
 
 
 def render_model(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
@@ -26,7 +29,8 @@ def render_model(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
     return template.render(
         config=lambda **_: "",
         ref=lambda model: model,
-        var=lambda key, default=None: overrides.get(key, default),
+        var=lambda key, default=None: overrides.get(key, DECLARED_VARS.get(key, default)),
+        bank_var=lambda key: overrides.get(key, DECLARED_VARS[key]),
         is_incremental=lambda: False,
     )
 

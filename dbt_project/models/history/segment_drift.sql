@@ -11,14 +11,12 @@
         on_schema_change='append_new_columns',
     )
 }}
-{%- set features = var('segment_features', [
-    'age', 'income', 'credit_score', 'account_tenure', 'monthly_spending',
-    'transaction_frequency', 'avg_account_balance', 'num_products',
-    'app_usage_score', 'support_calls', 'spending_ratio', 'engagement_score',
-]) %}
-{%- set epsilon = var('drift_psi_epsilon', 0.0001) %}
-{%- set moderate_at = var('drift_psi_moderate', 0.10) %}
-{%- set significant_at = var('drift_psi_significant', 0.25) %}
+{#- the model's features (customer_segments carries each of them); the join to the
+    deciles keeps those the scoring version was fitted on -#}
+{%- set features = bank_var('segment_features') %}
+{%- set epsilon = bank_var('drift_psi_epsilon') %}
+{%- set moderate_at = bank_var('drift_psi_moderate') %}
+{%- set significant_at = bank_var('drift_psi_significant') %}
 
 with
 
