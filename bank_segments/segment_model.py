@@ -34,6 +34,7 @@ from typing import Any
 
 import numpy as np
 
+from bank_segments.drift import FeatureReference, training_deciles
 from bank_segments.personas import Persona, PersonaMatch, match_personas
 from bank_segments.segment_models import FitParams
 from bank_segments.segmentation import (
@@ -51,7 +52,6 @@ METHOD_NO_STRUCTURE = "no structure: fewer than 2 distinct customers"
 
 #: Training distance quantiles stored per cluster; the outlier flag uses the last.
 DISTANCE_QUANTILES: tuple[float, ...] = (0.50, 0.95, 0.99)
-DECILES = 10
 
 
 class ConstantFeatureWarning(UserWarning):
@@ -70,19 +70,6 @@ class ClusterStats:
     mean_distance: np.ndarray
     #: ``(k, len(DISTANCE_QUANTILES))`` distance-to-own-centroid quantiles.
     distance_quantiles: np.ndarray
-
-
-@dataclass(frozen=True)
-class FeatureDeciles:
-    """Training decile edges of one feature in original units, and the sample shares.
-
-    Decile ``i`` (1-based) holds values ``lower_edges[i-1] <= x < upper_edges[i-1]``;
-    decile 1 is open below and decile 10 open above, so every value has a decile.
-    """
-
-    feature: str
-    edges: np.ndarray
-    shares: np.ndarray
 
 
 @dataclass(frozen=True)
@@ -106,7 +93,9 @@ class SegmentModel:
     personas: tuple[PersonaMatch, ...]
     projection: Projection
     cluster_stats: ClusterStats
-    deciles: tuple[FeatureDeciles, ...]
+    #: per used feature: training decile cut points, bin shares, mean and std
+    #: (raw units, before clipping), the drift baseline (bank_segments.drift)
+    deciles: tuple[FeatureReference, ...]
     content_hash: str = field(default="")
 
     @property
@@ -238,7 +227,8 @@ def fit_segment_model(
             np.zeros(k, np.int64), np.zeros(k), np.zeros(k), np.zeros((k, 3))
         ),
         deciles=tuple(
-            _deciles(name, values[:, j]) for name, j in zip(scaler.features, used, strict=True)
+            training_deciles(values[:, j], name)
+            for name, j in zip(scaler.features, used, strict=True)
         ),
     )
     scores = score(values, model)
@@ -276,14 +266,6 @@ def _fit_projection(z_values: np.ndarray) -> Projection:
         ratio[0] = 1.0
     mean = z_values.mean(axis=0) if len(z_values) else np.zeros(d)
     return Projection(components=components, explained_variance_ratio=ratio, mean=mean)
-
-
-def _deciles(feature: str, column: np.ndarray) -> FeatureDeciles:
-    edges = np.quantile(column, np.linspace(0.0, 1.0, DECILES + 1))
-    # decile of each value: the number of interior edges at or below it
-    bins = np.searchsorted(edges[1:-1], column, side="right")
-    shares = np.bincount(bins, minlength=DECILES) / len(column)
-    return FeatureDeciles(feature=feature, edges=edges, shares=shares)
 
 
 def input_fingerprint(

@@ -388,6 +388,8 @@ REGISTRY_SCHEMA = pa.schema(
                     "lower_edge": pa.float64(),
                     "upper_edge": pa.float64(),
                     "training_share": pa.float64(),
+                    "training_mean": pa.float64(),
+                    "training_std": pa.float64(),
                 }
             ),
         ),
@@ -521,17 +523,7 @@ def registry_row(
             }
             for s in model.k_scores
         ],
-        "feature_deciles": [
-            {
-                "feature": deciles.feature,
-                "decile": i + 1,
-                "lower_edge": float(deciles.edges[i]),
-                "upper_edge": float(deciles.edges[i + 1]),
-                "training_share": float(deciles.shares[i]),
-            }
-            for deciles in model.deciles
-            for i in range(len(deciles.shares))
-        ],
+        "feature_deciles": [row for deciles in model.deciles for row in deciles.rows()],
     }
 
 

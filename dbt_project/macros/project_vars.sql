@@ -56,6 +56,9 @@
                                    'example': '20000'},
         'segment_features': {'kind': 'names', 'null': true, 'example': "['age', 'income']"},
         'log1p_features': {'kind': 'names', 'null': true, 'example': "['income']"},
+        'drift_psi_epsilon': {'kind': 'number', 'min': 0, 'max': 0.01, 'example': '0.0001'},
+        'drift_psi_moderate': {'kind': 'number', 'min': 0, 'example': '0.10'},
+        'drift_psi_significant': {'kind': 'number', 'min': 0, 'example': '0.25'},
         'elevated_credit_risk_bands': {'kind': 'texts', 'null': true,
                                        'example': "['Poor', 'Fair']"},
     }) }}

@@ -11,6 +11,8 @@
         on_schema_change='append_new_columns',
     )
 }}
+{#- the model's features (customer_segments carries each of them); the join to the
+    deciles keeps those the scoring version was fitted on -#}
 {%- set features = bank_var('segment_features') %}
 {%- set epsilon = bank_var('drift_psi_epsilon') %}
 {%- set moderate_at = bank_var('drift_psi_moderate') %}

@@ -26,7 +26,9 @@ final as (
         items.item.decile,
         items.item.lower_edge,
         items.item.upper_edge,
-        items.item.training_share
+        items.item.training_share,
+        items.item.training_mean,
+        items.item.training_std
 
     from items
 
