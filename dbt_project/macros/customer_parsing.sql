@@ -225,7 +225,8 @@
 
 {% macro bank_array_join(expression, delimiter_literal) %}
     {#- The elements of a text array joined with the delimiter. -#}
-    {{ return(adapter.dispatch('bank_array_join', 'bank_segments')(expression, delimiter_literal)) }}
+    {%- set implementation = adapter.dispatch('bank_array_join', 'bank_segments') %}
+    {{ return(implementation(expression, delimiter_literal)) }}
 {% endmacro %}
 
 {% macro default__bank_array_join(expression, delimiter_literal) %}
@@ -263,3 +264,16 @@
 {% macro spark__bank_parquet_relation(path_literal) %}
     {{ return("parquet.`" ~ path_literal[1:-1] ~ "`") }}
 {% endmacro %}
+
+{#- every column of the relation but the named ones: DuckDB spells it exclude, Spark except #}
+{% macro bank_star_except(columns) %}
+    {{ return(adapter.dispatch('bank_star_except', 'bank_segments')(columns)) }}
+{% endmacro %}
+
+{% macro default__bank_star_except(columns) -%}
+    * exclude ({{ columns | join(', ') }})
+{%- endmacro %}
+
+{% macro spark__bank_star_except(columns) -%}
+    * except ({{ columns | join(', ') }})
+{%- endmacro %}

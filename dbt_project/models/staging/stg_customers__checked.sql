@@ -7,6 +7,12 @@
     bank_var('as_of_date') or run_started_at.strftime('%Y-%m-%d')
 ) %}
 
+{#- the reason columns of each row: the as-of date, the id, then one per attribute #}
+{%- set reason_columns = ['as_of_date__reason', 'customer_id__reason'] %}
+{%- for attribute in customer_attributes() %}
+    {%- do reason_columns.append(attribute ~ '__reason') %}
+{%- endfor %}
+
 with
 
 input_rows as (
@@ -80,14 +86,7 @@ reasons as (
 checked as (
 
     select
-        * except (
-            as_of_date__parsed,
-            as_of_date__reason,
-            customer_id__reason,
-            {%- for attribute in customer_attributes() %}
-                {{ attribute }}__reason{% if not loop.last %},{% endif %}
-            {%- endfor %}
-        ),
+        {{ bank_star_except(['as_of_date__parsed'] + reason_columns) }},
         -- most rows are valid: build the reasons list only for rows with a reason
         case
             when
@@ -100,10 +99,6 @@ checked as (
                 ) is null
                 then {{ bank_empty_text_array() }}
             else
-                {%- set reason_columns = ['as_of_date__reason', 'customer_id__reason'] %}
-                {%- for attribute in customer_attributes() %}
-                    {%- do reason_columns.append(attribute ~ '__reason') %}
-                {%- endfor %}
                 {{ bank_non_null_text_array(reason_columns) }}
         end as rejection_reasons,
         -- the row's snapshot date when the file has one, else the build's as-of date
