@@ -109,7 +109,11 @@ def test_reader_during_rebuild_sees_old_or_new_complete_file(
     def poll() -> None:
         while not stop.is_set():
             try:
-                seen.append(pq.read_table(target).num_rows)
+                # a reader opens the path once and reads from that handle: the rename swaps
+                # the name, never the bytes under an open file (pyarrow reading by path may
+                # open it twice and mix the old footer with the new file)
+                with target.open("rb") as handle:
+                    seen.append(pq.read_table(handle).num_rows)
             except Exception as error:  # any unreadable moment is a failure
                 errors.append(repr(error))
 
