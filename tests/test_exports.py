@@ -25,7 +25,16 @@ from bank_segments.generator import generate_customers, write_table
 from tests.dbt_runner import run_dbt
 
 REPO = Path(__file__).resolve().parents[1]
-MARTS = ("customer_segments", "segment_profiles", "segment_risk_distribution", "segment_strategies")
+MARTS = (
+    "customer_segments",
+    "input_quality",
+    "input_rejection_reasons",
+    "segment_band_distribution",
+    "segment_feature_deviations",
+    "segment_profiles",
+    "segment_risk_distribution",
+    "segment_strategies",
+)
 DEMO_ROWS = 1500
 
 
