@@ -7,18 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbt_runner import DbtRun, run_dbt
+from tests.dbt_runner import MARTS, DbtRun, run_dbt
 
-MARTS = (
-    "customer_segments",
-    "input_quality",
-    "input_rejection_reasons",
-    "segment_band_distribution",
-    "segment_feature_deviations",
-    "segment_profiles",
-    "segment_risk_distribution",
-    "segment_strategies",
-)
 NAMED = ("premium_investors", "lifestyle_spenders", "credit_dependent", "growth_segment")
 
 
