@@ -18,6 +18,19 @@ import duckdb
 REPO = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).with_name("dbt")
 
+#: The published marts: every contract-enforced model under dbt_project/models/marts/,
+#: each exported as Parquet after a green build.
+MARTS = (
+    "customer_segments",
+    "input_quality",
+    "input_rejection_reasons",
+    "segment_band_distribution",
+    "segment_feature_deviations",
+    "segment_profiles",
+    "segment_risk_distribution",
+    "segment_strategies",
+)
+
 
 @dataclass(frozen=True)
 class DbtRun:

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from tests.dbt_runner import DbtRun, run_dbt
+from tests.dbt_runner import MARTS, DbtRun, run_dbt
 
 PROJECT = "bank_segments"
 
@@ -78,10 +78,7 @@ def test_marts_and_analyses_are_fully_documented(docs: tuple[dict, dict]) -> Non
     missing = [
         item
         for item in _missing_descriptions(manifest, catalog, {"model", "seed", "analysis"})
-        if ".customer_segments" in item
-        or ".segment_profiles" in item
-        or ".segment_risk_distribution" in item
-        or ".segment_strategies" in item
+        if any(f".{mart}" in item for mart in MARTS)
         or ".strategy_playbook" in item
         or item.startswith("analysis.")
     ]
@@ -99,14 +96,14 @@ def test_exposures_list_the_marts_they_read(docs: tuple[dict, dict]) -> None:
     manifest, _ = docs
     exposures = {node["name"]: node for node in manifest["exposures"].values()}
     assert {"bank_segments_report", "segment_dashboard"} <= set(exposures)
-    for name in ("bank_segments_report", "segment_dashboard"):
+    # the report draws the risk mix from segment_band_distribution, the dashboard from
+    # segment_risk_distribution (its credit_risk slice)
+    for name, bands in (
+        ("bank_segments_report", "segment_band_distribution"),
+        ("segment_dashboard", "segment_risk_distribution"),
+    ):
         reads = set(exposures[name]["depends_on"]["nodes"])
-        for mart in (
-            "customer_segments",
-            "segment_profiles",
-            "segment_risk_distribution",
-            "segment_strategies",
-        ):
+        for mart in ("customer_segments", "segment_profiles", bands, "segment_strategies"):
             assert f"model.{PROJECT}.{mart}" in reads, (name, mart)
 
 

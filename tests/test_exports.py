@@ -22,10 +22,9 @@ import pyarrow.parquet as pq
 import pytest
 
 from bank_segments.generator import generate_customers, write_table
-from tests.dbt_runner import run_dbt
+from tests.dbt_runner import MARTS, run_dbt
 
 REPO = Path(__file__).resolve().parents[1]
-MARTS = ("customer_segments", "segment_profiles", "segment_risk_distribution", "segment_strategies")
 DEMO_ROWS = 1500
 
 

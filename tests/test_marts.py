@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.dbt_runner import DbtRun, run_dbt
+from tests.dbt_runner import MARTS, DbtRun, run_dbt
 
-MARTS = ("customer_segments", "segment_profiles", "segment_risk_distribution", "segment_strategies")
 NAMED = ("premium_investors", "lifestyle_spenders", "credit_dependent", "growth_segment")
 
 
@@ -126,7 +125,9 @@ def test_demo_build_publishes_every_mart(demo_build: DbtRun) -> None:
             assert path.exists(), path
             in_file = con.execute(f"select count(*) from read_parquet('{path}')").fetchone()[0]
             in_table = con.execute(f"select count(*) from {mart}").fetchone()[0]
-            assert in_file == in_table > 0
+            assert in_file == in_table
+            # the demo input is clean: no quarantine reason to list
+            assert in_table > 0 or mart == "input_rejection_reasons", mart
 
 
 @pytest.fixture(scope="module")

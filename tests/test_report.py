@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -17,7 +18,7 @@ from bank_segments.cli import main
 from bank_segments.generator import ATTRIBUTES, BOUNDS, ID_COLUMN, write_table
 from bank_segments.report import REQUIRED_TABLES, ReportError, build_report
 from bank_segments.report import data as report_data
-from bank_segments.report.render import WARNING_TEXT, feature_in_words
+from bank_segments.report.render import WARNING_TEXT, deviation_in_words
 from tests.dbt_runner import DbtRun, run_dbt
 
 CHART_IDS = (
@@ -136,7 +137,7 @@ def test_demo_report_headline_states_the_model(demo_report: Report) -> None:
             "select customers, k, silhouette, structure_verdict, dbt_invocation_id "
             "from segment_model_summary"
         ).fetchone()
-        quarantined = con.execute("select count(*) from stg_customers__rejected").fetchone()[0]
+        quarantined = con.execute("select rows_quarantined from input_quality").fetchone()[0]
     headline = demo_report.html.split('<section id="k-selection">')[0]
     assert f"{k} customer segments from {customers:,} customers" in headline
     assert f"<dd>{quarantined:,}</dd>" in headline
@@ -232,6 +233,7 @@ def test_eda_findings_and_data_quality_are_shown(demo_report: Report) -> None:
     with demo_report.run.connect() as con:
         findings = con.execute("select finding, supported from eda_findings").fetchall()
         read = con.execute("select count(*) from stg_customers__input").fetchone()[0]
+        assert con.execute("select rows_read from input_quality").fetchone()[0] == read
     eda = demo_report.html.split('id="eda"')[1].split('id="data-quality"')[0]
     for finding, supported in findings:
         item = eda.split(finding)[0].rsplit("<li", 1)[1]
@@ -299,7 +301,7 @@ def test_missing_warehouse_is_one_clear_line(tmp_path: Path, capsys) -> None:
 def test_unbuilt_warehouse_names_the_missing_tables(tmp_path: Path, capsys) -> None:
     database = tmp_path / "half.duckdb"
     with duckdb.connect(str(database)) as con:
-        con.execute("create table stg_customers (customer_id varchar)")
+        con.execute("create table input_quality (rows_read bigint)")
         con.execute(
             "create table build_log as select 'x' as invocation_id, true as published,"
             " 'green' as status, current_timestamp as finished_at"
@@ -309,9 +311,66 @@ def test_unbuilt_warehouse_names_the_missing_tables(tmp_path: Path, capsys) -> N
     assert err.count("\n") == 1
     assert "not built" in err
     named = err.split("missing tables ")[1].split(" (")[0].split(", ")
-    assert named == [table for table in REQUIRED_TABLES if table != "stg_customers"]
+    assert named == [table for table in REQUIRED_TABLES if table != "input_quality"]
     with pytest.raises(ReportError):
         build_report(database, tmp_path / "r.html")
+
+
+def test_older_warehouse_names_the_mart_and_the_missing_column(
+    demo_build: DbtRun, tmp_path: Path, capsys
+) -> None:
+    """A warehouse built before segment_feature_deviations had z_deviation: one line."""
+    database = tmp_path / "older.duckdb"
+    database.write_bytes(demo_build.database.read_bytes())
+    with duckdb.connect(str(database)) as con:
+        con.execute(
+            "create or replace view main.segment_feature_deviations as select persona_id,"
+            " feature, deviation_rank, is_top_feature from work.segment_feature_deviations"
+        )
+    assert main(["report", "--db", str(database), "--out", str(tmp_path / "r.html")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "segment_feature_deviations has no column z_deviation" in err
+    assert "Traceback" not in err
+    assert not (tmp_path / "r.html").exists()
+
+
+def test_report_reads_only_published_contracted_marts(demo_build: DbtRun) -> None:
+    """Every table the loader reads is a contract-enforced model, or the model registry's
+    summary and views; never staging, intermediate or a seed."""
+    manifest = json.loads((demo_build.target / "manifest.json").read_text())
+    models = {
+        node["name"]: node
+        for node in manifest["nodes"].values()
+        if node["resource_type"] in {"model", "seed"} and node["package_name"] == "bank_segments"
+    }
+    registry = {"segment_model_summary", "segment_k_selection", "segment_pca_components"}
+    for table in REQUIRED_TABLES:
+        node = models[table]
+        assert node["resource_type"] == "model", table
+        assert node["config"]["meta"].get("publish"), table
+        assert node["fqn"][1] not in {"staging", "intermediate"}, table
+        assert node["config"]["contract"]["enforced"] or table in registry, table
+    exposure = next(
+        node for node in manifest["exposures"].values() if node["name"] == "bank_segments_report"
+    )
+    assert sorted(exposure["depends_on"]["nodes"]) == sorted(
+        f"model.bank_segments.{table}" for table in REQUIRED_TABLES
+    )
+
+
+def test_every_number_shown_is_a_mart_column(demo_report: Report) -> None:
+    """The deviations on the cards are segment_feature_deviations.z_deviation, rounded."""
+    with demo_report.run.connect_published() as con:
+        rows = con.execute(
+            "select persona_id, feature, z_deviation from segment_feature_deviations"
+            " where is_top_feature order by persona_id, deviation_rank"
+        ).fetchall()
+    assert len(rows) >= 4
+    for persona_id, feature, z in rows:
+        card = demo_report.html.split(f'id="persona-{persona_id}"')[1].split("</article>")[0]
+        assert f"<li>{deviation_in_words(feature, z)}</li>" in card
+        assert f"({z:+.1f} SD)".replace("-", "\u2212") in card
 
 
 def test_never_published_warehouse_is_refused_in_one_line(tmp_path: Path, capsys) -> None:
@@ -330,10 +389,13 @@ def test_never_published_warehouse_is_refused_in_one_line(tmp_path: Path, capsys
     assert not (tmp_path / "r.html").exists()
 
 
-def test_feature_in_words() -> None:
-    assert feature_in_words("income +1.8\u03c3") == "Income much higher than average (+1.8 SD)"
-    assert feature_in_words("age -1.1\u03c3") == "Age lower than average (\u22121.1 SD)"
-    assert feature_in_words("support_calls +0.3\u03c3") == (
+def test_deviation_in_words() -> None:
+    assert deviation_in_words("income", 1.84) == "Income much higher than average (+1.8 SD)"
+    assert deviation_in_words("age", -1.1) == "Age lower than average (\u22121.1 SD)"
+    assert deviation_in_words("support_calls", 0.3) == (
         "Support calls slightly higher than average (+0.3 SD)"
     )
-    assert feature_in_words("already in words") == "already in words"
+    # the degree follows the number shown: 1.46 reads as +1.5, so "much"
+    assert deviation_in_words("monthly_spending", 1.46) == (
+        "Monthly spending much higher than average (+1.5 SD)"
+    )

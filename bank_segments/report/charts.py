@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from bank_segments.report.data import Persona
+from bank_segments.report.data import CorrelationRow, KSelectionRow, Persona
 from bank_segments.segmentation import NO_STRUCTURE, STRUCTURE_VERDICTS
 
 INK = "#1f2933"
@@ -169,11 +169,11 @@ def _verdict_bands(ax, bottom: float) -> None:
 
 
 @_with_rc
-def k_selection_chart(rows: Sequence[Mapping], chosen_k: int) -> str:
+def k_selection_chart(rows: Sequence[KSelectionRow], chosen_k: int) -> str:
     """Silhouette (higher is better) and Davies-Bouldin (lower is better) by K."""
-    ks = [int(row["k"]) for row in rows]
-    silhouette = [float(row["silhouette"]) for row in rows]
-    davies = [float(row["davies_bouldin"]) for row in rows]
+    ks = [int(row.k) for row in rows]
+    silhouette = [float(row.silhouette) for row in rows]
+    davies = [float(row.davies_bouldin) for row in rows]
     fig = _figure(FULL_WIDTH, 3.6)
     left, right = fig.subplots(1, 2)
     for ax, values, label, colour, better in (
@@ -448,19 +448,19 @@ def _is_dark(colour: str) -> bool:
 
 
 @_with_rc
-def correlation_heatmap(rows: Sequence[Mapping]) -> str:
+def correlation_heatmap(rows: Sequence[CorrelationRow]) -> str:
     """Pearson r between every pair of features, lower triangle, annotated."""
     features: list[str] = []
     for row in rows:
-        for name in (row["feature_x"], row["feature_y"]):
+        for name in (row.feature_x, row.feature_y):
             if name not in features:
                 features.append(name)
     index = {name: i for i, name in enumerate(features)}
     n = len(features)
     matrix = np.full((n, n), np.nan)
     for row in rows:
-        i, j = index[row["feature_x"]], index[row["feature_y"]]
-        value = row["pearson_r"]
+        i, j = index[row.feature_x], index[row.feature_y]
+        value = row.pearson_r
         if value is not None and not (isinstance(value, float) and math.isnan(value)):
             matrix[i, j] = matrix[j, i] = float(value)
     np.fill_diagonal(matrix, 1.0)
@@ -493,12 +493,11 @@ def correlation_heatmap(rows: Sequence[Mapping]) -> str:
     colorbar.set_label("Pearson correlation r (\u22121 to 1)")
     _suptitle(fig, "Correlation between features (Pearson r)")
     strongest = sorted(
-        (row for row in rows if row["pearson_r"] is not None),
-        key=lambda row: -abs(float(row["pearson_r"])),
+        (row for row in rows if row.pearson_r is not None),
+        key=lambda row: -abs(float(row.pearson_r)),
     )[:5]
     text = "; ".join(
-        f"{humanize(r['feature_x'])} and {humanize(r['feature_y'])}: "
-        f"r = {float(r['pearson_r']):.2f}"
+        f"{humanize(r.feature_x)} and {humanize(r.feature_y)}: r = {float(r.pearson_r):.2f}"
         for r in strongest
     )
     return to_svg(

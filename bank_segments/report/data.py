@@ -1,37 +1,21 @@
-"""Read everything the report shows from a built warehouse, read-only.
+"""Read everything the report shows from a built warehouse, read-only, through one loader.
 
-Only marts, segment tables, EDA tables, staging counts and seeds are read; nothing about
-the model is recomputed. The only arithmetic is presentation: shares, the projection of
-the centroids onto the two PCA components already stored, and a fixed-seed sample of
-customers for the map.
+The report reads only what a green `dbt build` published to schema ``main``: the
+contract-enforced marts, the EDA tables, and the model registry's summary and views. Each
+table it reads is a :class:`Mart`: a name and a NamedTuple row type whose fields are the
+exact columns read. Nothing is guessed and nothing about the model is recomputed; the
+only arithmetic left is presentation (a fixed-seed sample of customers for the map).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import numpy as np
-
-#: Tables the report cannot be drawn without.
-REQUIRED_TABLES: tuple[str, ...] = (
-    "stg_customers",
-    "stg_customers__rejected",
-    "eda_correlations",
-    "eda_findings",
-    "personas",
-    "segment_k_selection",
-    "segment_model_summary",
-    "segment_pca_components",
-    "customer_segments",
-    "segment_profiles",
-    "segment_risk_distribution",
-    "segment_strategies",
-)
 
 #: Largest number of customers drawn on the PCA map.
 MAP_SAMPLE_SIZE = 5_000
@@ -52,7 +36,203 @@ FALLBACK_COLOUR = "#999999"
 
 
 class ReportError(ValueError):
-    """The warehouse cannot be reported on (missing, locked or not built)."""
+    """The warehouse cannot be reported on (missing, locked, not built or too old)."""
+
+
+# ----------------------------------------------------------------- what the report reads
+
+
+class SummaryRow(NamedTuple):
+    """segment_model_summary: the model that labelled the customers (one row)."""
+
+    model_version: str
+    fitted_at: dt.datetime | None
+    build_action: str
+    training_rows: int
+    fit_sample_rows: int
+    outlier_customers: int | None
+    customers: int
+    k: int
+    k_selection_method: str
+    silhouette: float
+    structure_verdict: str
+    unnamed_segments: int
+    unnamed_segments_note: str | None
+    dbt_invocation_id: str
+
+
+class KSelectionRow(NamedTuple):
+    """segment_k_selection: one candidate K of the active model version."""
+
+    k: int
+    silhouette: float
+    davies_bouldin: float
+    is_chosen: bool
+    silhouette_sample_size: int | None
+
+
+class ComponentRow(NamedTuple):
+    """segment_pca_components: one principal component x feature."""
+
+    component: int
+    explained_variance_ratio: float
+
+
+class ProfileRow(NamedTuple):
+    """segment_profiles: one persona, with the figures its card shows."""
+
+    persona_id: str
+    persona_name: str
+    cluster_id: int
+    display_order: int
+    persona_description: str | None
+    customers: int
+    share_of_customers: float
+    low_confidence_share: float
+    high_digital_adoption_share: float
+    clv_level: str
+    risk_level: str
+    digital_adoption_level: str
+    centroid_pca_1: float | None
+    centroid_pca_2: float | None
+    mean_age: float
+    median_age: float
+    mean_income: float
+    median_income: float
+    mean_credit_score: float
+    median_credit_score: float
+    mean_avg_account_balance: float
+    median_avg_account_balance: float
+    mean_monthly_spending: float
+    median_monthly_spending: float
+    mean_transaction_frequency: float
+    median_transaction_frequency: float
+    mean_num_products: float
+    median_num_products: float
+    mean_app_usage_score: float
+    median_app_usage_score: float
+    mean_support_calls: float
+    median_support_calls: float
+    mean_clv_proxy: float
+    median_clv_proxy: float
+
+
+class DeviationRow(NamedTuple):
+    """segment_feature_deviations: a persona's standardized deviation on one feature."""
+
+    persona_id: str
+    feature: str
+    z_deviation: float
+    deviation_rank: int
+
+
+class BandRow(NamedTuple):
+    """segment_band_distribution: a persona's share in one band of a banded KPI."""
+
+    persona_id: str
+    band_type: str
+    band_name: str
+    band_order: int
+    share_within_persona: float
+
+
+class StrategyRow(NamedTuple):
+    """segment_strategies: one persona x business area of the playbook."""
+
+    persona_id: str
+    business_area: str
+    recommended_action: str
+    recommended_products: str
+    kpi_to_watch: str
+
+
+class MapPointRow(NamedTuple):
+    """customer_segments: a customer's segment and position on the map."""
+
+    persona_id: str
+    pca_1: float
+    pca_2: float
+
+
+class CorrelationRow(NamedTuple):
+    """eda_correlations: Pearson r of one feature pair."""
+
+    feature_x: str
+    feature_y: str
+    pearson_r: float | None
+
+
+class FindingRow(NamedTuple):
+    """eda_findings: one claim tested against the data."""
+
+    finding_id: str
+    finding: str
+    statistic: str
+    statistic_value: float | None
+    comparator: str
+    threshold: float
+    n: int
+    supported: bool
+
+
+class QualityRow(NamedTuple):
+    """input_quality: rows read, valid and quarantined (one row)."""
+
+    rows_read: int
+    rows_valid: int
+    rows_quarantined: int
+    quarantined_share: float
+
+
+class ReasonRow(NamedTuple):
+    """input_rejection_reasons: one quarantine reason."""
+
+    reason: str
+    rejected_rows: int
+
+
+@dataclass(frozen=True)
+class Mart:
+    """A published table the report reads: its name, row type and row order."""
+
+    name: str
+    row: type
+    order_by: str = ""
+
+
+SUMMARY = Mart("segment_model_summary", SummaryRow)
+K_SELECTION = Mart("segment_k_selection", KSelectionRow, "k")
+COMPONENTS = Mart("segment_pca_components", ComponentRow, "component")
+PROFILES = Mart("segment_profiles", ProfileRow, "display_order, cluster_id, persona_id")
+DEVIATIONS = Mart("segment_feature_deviations", DeviationRow, "persona_id, deviation_rank")
+BANDS = Mart("segment_band_distribution", BandRow, "band_type, band_order, persona_id")
+STRATEGIES = Mart("segment_strategies", StrategyRow, "persona_id, area_order, business_area")
+CUSTOMERS = Mart("customer_segments", MapPointRow, "hash(customer_id), customer_id")
+CORRELATIONS = Mart("eda_correlations", CorrelationRow)
+FINDINGS = Mart("eda_findings", FindingRow, "finding_id")
+QUALITY = Mart("input_quality", QualityRow)
+REASONS = Mart("input_rejection_reasons", ReasonRow, "rejected_rows desc, reason")
+
+MARTS: tuple[Mart, ...] = (
+    SUMMARY,
+    K_SELECTION,
+    COMPONENTS,
+    PROFILES,
+    DEVIATIONS,
+    BANDS,
+    STRATEGIES,
+    CUSTOMERS,
+    CORRELATIONS,
+    FINDINGS,
+    QUALITY,
+    REASONS,
+)
+
+#: Tables the report cannot be drawn without.
+REQUIRED_TABLES: tuple[str, ...] = tuple(mart.name for mart in MARTS)
+
+
+# --------------------------------------------------------------------------- loaded data
 
 
 @dataclass(frozen=True)
@@ -71,22 +251,22 @@ class ReportData:
     """Everything the template and charts need; plain Python values only."""
 
     db_path: Path
-    summary: dict[str, Any]
+    summary: SummaryRow
     personas: list[Persona]
-    k_selection: list[dict[str, Any]]
-    profiles: list[dict[str, Any]]
-    strategies: dict[str, list[dict[str, Any]]]
+    k_selection: list[KSelectionRow]
+    profiles: list[ProfileRow]
+    top_features: dict[str, list[DeviationRow]]
+    strategies: dict[str, list[dict[str, str]]]
     risk: dict[str, dict[str, float]]
     risk_bands: list[str]
     digital: dict[str, dict[str, float]]
     digital_bands: list[str]
-    low_confidence: dict[str, float]
     map_points: dict[str, np.ndarray]
     map_total: int
     map_centroids: dict[str, tuple[float, float]]
     explained_variance: tuple[float, float]
-    correlations: list[dict[str, Any]]
-    findings: list[dict[str, Any]]
+    correlations: list[CorrelationRow]
+    findings: list[FindingRow]
     quality: dict[str, Any]
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -94,47 +274,52 @@ class ReportData:
         return next(p for p in self.personas if p.persona_id == persona_id)
 
 
-# --------------------------------------------------------------------------- helpers
-
-
-def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] = ()) -> list[dict]:
-    cursor = con.execute(sql, list(params))
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-
-def _columns(con: duckdb.DuckDBPyConnection, table: str) -> dict[str, str]:
-    """Column name → DuckDB type, in table order."""
-    rows = con.execute(
-        "select column_name, data_type from information_schema.columns "
-        "where table_name = ? order by ordinal_position",
-        [table],
-    ).fetchall()
-    return {name: dtype for name, dtype in rows}
+# --------------------------------------------------------------------------- loading
 
 
 def _quote(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def _as_text(value: Any) -> str:
-    """A list of words or a string, as one readable string."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "; ".join(str(item) for item in value if item not in (None, ""))
-    return str(value)
+def read_mart(
+    con: duckdb.DuckDBPyConnection, mart: Mart, where: str = "", limit: int | None = None
+) -> list[Any]:
+    """The rows of ``main.<mart>`` as ``mart.row`` tuples: exactly its fields, in order."""
+    sql = f"select {', '.join(map(_quote, mart.row._fields))} from main.{_quote(mart.name)}"
+    if where:
+        sql += f" where {where}"
+    if mart.order_by:
+        sql += f" order by {mart.order_by}"
+    if limit is not None:
+        sql += f" limit {int(limit)}"
+    return [mart.row(*row) for row in con.execute(sql).fetchall()]
 
 
-# --------------------------------------------------------------------------- loading
+def check_marts(
+    present: dict[str, set[str]], db_path: Path, marts: tuple[Mart, ...] = MARTS
+) -> None:
+    """Refuse, in one line, a warehouse that lacks a table or a column the report reads."""
+    missing = [mart.name for mart in marts if mart.name not in present]
+    if missing:
+        raise ReportError(
+            f"warehouse {db_path} is not built: missing tables {', '.join(missing)} "
+            "(run `dbt build` first)"
+        )
+    for mart in marts:
+        absent = [column for column in mart.row._fields if column not in present[mart.name]]
+        if absent:
+            raise ReportError(
+                f"warehouse {db_path} is older than this report: {mart.name} has no "
+                f"column {', '.join(absent)} (run `dbt build` to rebuild it)"
+            )
 
 
 def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse read-only and check it has a published build.
+    """Open the warehouse read-only and check it has a published build of every mart.
 
     The report reads only schema ``main``: what the last green ``dbt build`` published
-    (``main.build_log`` names it). A warehouse where no build ever finished green is
-    refused with ``ReportError``.
+    (``main.build_log`` names it). A warehouse where no build ever finished green, or
+    whose marts lack a column the report reads, is refused with ``ReportError``.
     """
     db_path = Path(db_path)
     if not db_path.is_file():
@@ -144,28 +329,24 @@ def connect(db_path: str | Path) -> duckdb.DuckDBPyConnection:
     except duckdb.Error as error:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else "error"
         raise ReportError(f"cannot open warehouse {db_path}: {first_line}") from error
-    present = {
-        name
-        for (name,) in con.execute(
-            "select table_name from information_schema.tables where table_schema = 'main'"
-        ).fetchall()
-    }
+    present: dict[str, set[str]] = {}
+    for table, column in con.execute(
+        "select table_name, column_name from information_schema.columns where table_schema = 'main'"
+    ).fetchall():
+        present.setdefault(table, set()).add(column)
     published = 0
     if "build_log" in present:
         published = con.execute("select count(*) from main.build_log where published").fetchone()[0]
-    if not published:
+    try:
+        if not published:
+            raise ReportError(
+                f"warehouse {db_path} has no published build: no `dbt build` has finished "
+                "green on it yet (run `dbt build` and fix what it reports)"
+            )
+        check_marts(present, db_path)
+    except ReportError:
         con.close()
-        raise ReportError(
-            f"warehouse {db_path} has no published build: no `dbt build` has finished green "
-            "on it yet (run `dbt build` and fix what it reports)"
-        )
-    missing = [table for table in REQUIRED_TABLES if table not in present]
-    if missing:
-        con.close()
-        raise ReportError(
-            f"warehouse {db_path} is not built: missing tables {', '.join(missing)} "
-            "(run `dbt build` first)"
-        )
+        raise
     return con
 
 
@@ -180,280 +361,141 @@ def load_report_data(db_path: str | Path) -> ReportData:
 
 
 def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
-    summary_rows = _rows(con, "select * from segment_model_summary")
-    if len(summary_rows) != 1:
+    summaries = read_mart(con, SUMMARY)
+    if len(summaries) != 1:
         raise ReportError(
-            f"segment_model_summary must have one row, found {len(summary_rows)}: "
+            f"segment_model_summary must have one row, found {len(summaries)}: "
             "rebuild the warehouse"
         )
-    summary = summary_rows[0]
-
-    k_selection = _rows(con, "select * from segment_k_selection order by k")
-    personas, profiles = _load_personas(con)
-    ids = [p.persona_id for p in personas]
-    points, total = _load_map_points(con, ids)
+    summary = summaries[0]
+    profiles = read_mart(con, PROFILES)
+    personas = [
+        Persona(
+            persona_id=profile.persona_id,
+            persona_name=profile.persona_name,
+            cluster_id=profile.cluster_id,
+            colour=PERSONA_PALETTE[index] if index < len(PERSONA_PALETTE) else FALLBACK_COLOUR,
+            order=index + 1,
+        )
+        for index, profile in enumerate(profiles)
+    ]
+    risk, risk_bands = _band_shares(con, "credit_risk")
+    digital, digital_bands = _band_shares(con, "digital_adoption")
+    points, total = _load_map_points(con, [p.persona_id for p in personas])
+    quality = read_mart(con, QUALITY)[0]
     return ReportData(
         db_path=db_path,
         summary=summary,
         personas=personas,
-        k_selection=k_selection,
+        k_selection=read_mart(con, K_SELECTION),
         profiles=profiles,
-        strategies=_load_strategies(con),
-        risk=_load_risk(con),
-        risk_bands=_band_order(con, "credit_risk", _risk_band_names(con)),
-        digital=(digital := _load_digital(con)),
-        digital_bands=_band_order(
-            con, "digital_adoption", sorted({b for v in digital.values() for b in v})
-        ),
-        low_confidence=_load_low_confidence(con),
+        top_features=_group(read_mart(con, DEVIATIONS, where="is_top_feature")),
+        strategies={
+            pid: [
+                {
+                    "area": row.business_area,
+                    "action": row.recommended_action,
+                    "products": row.recommended_products,
+                    "kpi": row.kpi_to_watch,
+                }
+                for row in rows
+            ]
+            for pid, rows in _group(read_mart(con, STRATEGIES)).items()
+        },
+        risk=risk,
+        risk_bands=risk_bands,
+        digital=digital,
+        digital_bands=digital_bands,
         map_points=points,
         map_total=total,
-        map_centroids=_load_centroids(con),
-        explained_variance=_explained_variance(con),
-        correlations=_rows(con, "select * from eda_correlations"),
-        findings=_rows(con, "select * from eda_findings order by finding_id"),
-        quality=_load_quality(con),
+        map_centroids={
+            p.persona_id: (p.centroid_pca_1, p.centroid_pca_2)
+            for p in profiles
+            if p.centroid_pca_1 is not None and p.centroid_pca_2 is not None
+        },
+        explained_variance=_explained_variance(read_mart(con, COMPONENTS)),
+        correlations=read_mart(con, CORRELATIONS),
+        findings=read_mart(con, FINDINGS),
+        quality=quality._asdict() | {"reasons": [row._asdict() for row in read_mart(con, REASONS)]},
         meta=_load_meta(summary, db_path) | _load_build(con),
     )
 
 
-def _load_personas(con: duckdb.DuckDBPyConnection) -> tuple[list[Persona], list[dict]]:
-    """One Persona per row of segment_profiles, ordered by the personas seed."""
-    seed = {row["persona_id"]: row for row in _rows(con, "select * from personas")}
-    profiles = _rows(con, "select * from segment_profiles")
-    cluster_of = {}
-    seg_personas = _rows(
-        con, "select distinct persona_id, cluster_id from customer_segments order by cluster_id"
-    )
-    for row in seg_personas:
-        cluster_of.setdefault(row["persona_id"], row["cluster_id"])
-
-    def sort_key(profile: dict) -> tuple:
-        pid = profile["persona_id"]
-        order = profile.get("display_order")
-        if order is None and pid in seed:
-            order = seed[pid]["display_order"]
-        cluster = profile.get("cluster_id", cluster_of.get(pid))
-        return (order is None, order if order is not None else 0, cluster or 0, pid)
-
-    profiles.sort(key=sort_key)
-    personas = []
-    for index, profile in enumerate(profiles):
-        pid = profile["persona_id"]
-        name = profile.get("persona_name") or seed.get(pid, {}).get("persona_name") or pid
-        colour = PERSONA_PALETTE[index] if index < len(PERSONA_PALETTE) else FALLBACK_COLOUR
-        personas.append(
-            Persona(
-                persona_id=pid,
-                persona_name=name,
-                cluster_id=profile.get("cluster_id", cluster_of.get(pid)),
-                colour=colour,
-                order=index + 1,
-            )
-        )
-        profile.setdefault("description", seed.get(pid, {}).get("description"))
-    return personas, profiles
-
-
-def _load_strategies(con: duckdb.DuckDBPyConnection) -> dict[str, list[dict]]:
-    rows = _rows(
-        con,
-        "select persona_id, business_area, recommended_action, recommended_products, "
-        "kpi_to_watch from segment_strategies order by persona_id, area_order, business_area",
-    )
-    result: dict[str, list[dict]] = {}
+def _group(rows: list[Any]) -> dict[str, list[Any]]:
+    """persona_id → its rows, in the order read."""
+    grouped: dict[str, list[Any]] = {}
     for row in rows:
-        result.setdefault(row["persona_id"], []).append(
-            {
-                "area": _as_text(row["business_area"]),
-                "action": _as_text(row["recommended_action"]),
-                "products": _as_text(row["recommended_products"]),
-                "kpi": _as_text(row["kpi_to_watch"]),
-            }
-        )
-    return result
+        grouped.setdefault(row.persona_id, []).append(row)
+    return grouped
 
 
-def _risk_band_names(con: duckdb.DuckDBPyConnection) -> list[str]:
-    sql = "select distinct credit_risk_band from segment_risk_distribution order by 1"
-    return [name for (name,) in con.execute(sql).fetchall()]
-
-
-def _load_risk(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
-    """persona_id → credit band → share of the persona's customers (0..1)."""
-    rows = con.execute(
-        "select persona_id, credit_risk_band, share_within_persona from segment_risk_distribution"
-    ).fetchall()
-    result: dict[str, dict[str, float]] = {}
-    for pid, band_name, value in rows:
-        result.setdefault(pid, {})[band_name] = float(value)
-    return result
-
-
-def _load_digital(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, float]]:
-    """persona_id → digital adoption band → share of the persona's customers (0..1)."""
-    rows = con.execute(
-        "select persona_id, digital_adoption_band, "
-        "count(*) / sum(count(*)) over (partition by persona_id) as share "
-        "from customer_segments group by persona_id, digital_adoption_band"
-    ).fetchall()
-    result: dict[str, dict[str, float]] = {}
-    for pid, band, share in rows:
-        result.setdefault(pid, {})[band] = float(share)
-    return result
-
-
-def _band_order(
-    con: duckdb.DuckDBPyConnection, band_type: str, present: Sequence[str]
-) -> list[str]:
-    """The band names of ``band_type`` in the feature_bands seed's order, then any others."""
-    try:
-        seeded = [
-            name
-            for (name,) in con.execute(
-                "select band_name from feature_bands where band_type = ? order by band_order",
-                [band_type],
-            ).fetchall()
-        ]
-    except duckdb.Error:
-        seeded = []
-    return [*seeded, *(name for name in present if name not in seeded)]
-
-
-def _load_low_confidence(con: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """persona_id → share of its customers flagged low-confidence."""
-    rows = con.execute(
-        "select persona_id, avg(case when is_low_confidence then 1.0 else 0.0 end) "
-        "from customer_segments group by persona_id"
-    ).fetchall()
-    return {pid: float(share) for pid, share in rows}
+def _band_shares(
+    con: duckdb.DuckDBPyConnection, band_type: str
+) -> tuple[dict[str, dict[str, float]], list[str]]:
+    """persona_id → band → share of the persona's customers, and the bands in order."""
+    rows = read_mart(con, BANDS, where=f"band_type = '{band_type}'")
+    shares: dict[str, dict[str, float]] = {}
+    bands: list[str] = []
+    for row in rows:
+        shares.setdefault(row.persona_id, {})[row.band_name] = float(row.share_within_persona)
+        if row.band_name not in bands:
+            bands.append(row.band_name)
+    return shares, bands
 
 
 def _load_map_points(
-    con: duckdb.DuckDBPyConnection, persona_ids: Sequence[str]
+    con: duckdb.DuckDBPyConnection, persona_ids: list[str]
 ) -> tuple[dict[str, np.ndarray], int]:
     """A deterministic sample of at most MAP_SAMPLE_SIZE customers: persona → (m, 2) coords."""
-    total = con.execute("select count(*) from customer_segments").fetchone()[0]
-    data = con.execute(
-        "select persona_id, pca_1, pca_2 from customer_segments "
-        f"order by hash(customer_id), customer_id limit {MAP_SAMPLE_SIZE}"
-    ).fetchnumpy()
-    pids = np.asarray(data["persona_id"], dtype=object)
-    xy = np.column_stack([np.asarray(data["pca_1"], float), np.asarray(data["pca_2"], float)])
+    total = con.execute(f"select count(*) from main.{CUSTOMERS.name}").fetchone()[0]
+    rows = read_mart(con, CUSTOMERS, limit=MAP_SAMPLE_SIZE)
+    pids = np.asarray([row.persona_id for row in rows], dtype=object)
+    xy = np.asarray([(row.pca_1, row.pca_2) for row in rows], dtype=float).reshape(-1, 2)
     return {pid: xy[pids == pid] for pid in persona_ids}, int(total)
 
 
-def _load_centroids(con: duckdb.DuckDBPyConnection) -> dict[str, tuple[float, float]]:
-    """persona_id → centroid on the PCA map.
-
-    The stored centroids (z-units) projected on the stored components when both tables
-    carry what is needed; otherwise the mean map position of the persona's customers
-    (the same point for a converged K-Means).
-    """
-    pca_cols = _columns(con, "segment_pca_components")
-    cen_cols = _columns(con, "segment_centroids")
-    if {"centroid_z", "feature", "cluster_id"} <= set(cen_cols) and {
-        "loading",
-        "feature",
-        "component",
-    } <= set(pca_cols):
-        centre = "p.centre_z" if "centre_z" in pca_cols else "0"
-        rows = con.execute(
-            f"""
-            with projected as (
-                select c.cluster_id, p.component,
-                    sum((c.centroid_z - {centre}) * p.loading) as coord
-                from segment_centroids as c
-                join segment_pca_components as p using (feature)
-                group by all
-            ),
-            named as (
-                select distinct cluster_id, persona_id from customer_segments
-            )
-            select named.persona_id,
-                max(coord) filter (where component = 1),
-                max(coord) filter (where component = 2)
-            from projected join named using (cluster_id)
-            group by all
-            """
-        ).fetchall()
-    else:
-        rows = con.execute(
-            "select persona_id, avg(pca_1), avg(pca_2) from customer_segments group by all"
-        ).fetchall()
-    return {pid: (float(x), float(y)) for pid, x, y in rows}
-
-
-def _explained_variance(con: duckdb.DuckDBPyConnection) -> tuple[float, float]:
-    rows = con.execute(
-        "select component, any_value(explained_variance_ratio) "
-        "from segment_pca_components group by component order by component"
-    ).fetchall()
-    ratios = [float(value) for _, value in rows] + [float("nan")] * 2
-    return ratios[0], ratios[1]
+def _explained_variance(rows: list[ComponentRow]) -> tuple[float, float]:
+    ratios = {row.component: float(row.explained_variance_ratio) for row in rows}
+    return ratios.get(1, float("nan")), ratios.get(2, float("nan"))
 
 
 def _load_build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The published build the report shows, and any later build that did not publish."""
-    shown = _rows(
-        con,
-        "select invocation_id, started_at, finished_at from main.build_log "
-        "where published order by finished_at desc limit 1",
-    )[0]
-    later = _rows(
-        con,
+    invocation_id, finished_at = con.execute(
+        "select invocation_id, finished_at from main.build_log "
+        "where published order by finished_at desc limit 1"
+    ).fetchone()
+    later = con.execute(
         "select invocation_id, finished_at from main.build_log "
         "where status = 'failed' and finished_at > ? order by finished_at desc",
-        [shown["finished_at"]],
-    )
+        [finished_at],
+    ).fetchall()
     return {
-        "invocation_id": shown["invocation_id"],
-        "built_at": shown["finished_at"].strftime("%Y-%m-%d %H:%M:%S") + " UTC",
+        "invocation_id": invocation_id,
+        "built_at": finished_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC",
         "later_failed": [
-            {"invocation_id": row["invocation_id"], "finished_at": str(row["finished_at"])}
-            for row in later
+            {"invocation_id": later_id, "finished_at": str(later_at)}
+            for later_id, later_at in later
         ],
     }
 
 
-def _load_quality(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    valid = con.execute("select count(*) from stg_customers").fetchone()[0]
-    quarantined = con.execute("select count(*) from stg_customers__rejected").fetchone()[0]
-    # every input row is valid or quarantined (assert_customer_rows_accounted_for)
-    read = valid + quarantined
-    reasons = con.execute(
-        """
-        with reasons as (
-            select unnest(rejection_reasons) as reason from stg_customers__rejected
-        )
-        select reason, count(*) as rows from reasons group by reason order by rows desc, reason
-        """
-    ).fetchall()
-    return {
-        "rows_read": int(read),
-        "rows_valid": int(valid),
-        "rows_quarantined": int(quarantined),
-        "quarantined_share": quarantined / read if read else 0.0,
-        "reasons": [{"reason": reason, "rows": int(rows)} for reason, rows in reasons],
-    }
-
-
-def _load_meta(summary: dict[str, Any], db_path: Path) -> dict[str, Any]:
+def _load_meta(summary: SummaryRow, db_path: Path) -> dict[str, Any]:
     # segment_model_summary has no build time or source path: the file's time stands in
     modified = dt.datetime.fromtimestamp(db_path.stat().st_mtime, tz=dt.UTC)
     built_at = modified.strftime("%Y-%m-%d %H:%M UTC") + " (warehouse file modified)"
-    fitted_at = summary.get("fitted_at")
+    fitted_at = summary.fitted_at
     if isinstance(fitted_at, dt.datetime):
         fitted_at = fitted_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     return {
-        "invocation_id": summary["dbt_invocation_id"],
+        "invocation_id": summary.dbt_invocation_id,
         "built_at": built_at,
         "data_source": None,
         # which stored model version labelled the customers, and what this build did
-        "model_version": summary.get("model_version"),
+        "model_version": summary.model_version,
         "fitted_at": fitted_at,
-        "fit_sample_rows": summary.get("fit_sample_rows"),
-        "training_rows": summary.get("training_rows"),
-        "build_action": summary.get("build_action"),
-        "outlier_customers": summary.get("outlier_customers"),
+        "fit_sample_rows": summary.fit_sample_rows,
+        "training_rows": summary.training_rows,
+        "build_action": summary.build_action,
+        "outlier_customers": summary.outlier_customers,
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from pathlib import Path
 from typing import Any
 
@@ -87,24 +86,13 @@ def _environment() -> Environment:
     return env
 
 
-def _profile_value(profile: dict, name: str, kind: str) -> Any:
-    """``mean_<name>`` or ``median_<name>`` of a segment_profiles row."""
-    return profile[f"{kind}_{name}"]
+def deviation_in_words(feature: str, z: float) -> str:
+    """``('income', 1.8)`` → ``'Income much higher than average (+1.8 SD)'``.
 
-
-_Z_WORDS_RE = re.compile(r"^\s*([A-Za-z_][\w ]*?)\s+([+\-\u2212]\d+(?:\.\d+)?)\s*\u03c3\s*$")
-
-
-def feature_in_words(text: str) -> str:
-    """``'income +1.8'`` plus sigma → ``'Income much higher than average (+1.8 SD)'``.
-
-    Text that is not a feature name followed by a signed z-score is returned unchanged.
+    ``z`` is segment_feature_deviations.z_deviation: the segment centroid's distance from
+    the average customer in standard deviations.
     """
-    match = _Z_WORDS_RE.match(text)
-    if not match:
-        return text
-    feature, z_text = match.groups()
-    z = float(z_text.replace("\u2212", "-"))
+    z = round(z, 1)  # the degree words follow the number the reader sees
     size = abs(z)
     degree = "much " if size >= 1.5 else "" if size >= 0.75 else "slightly "
     direction = "higher" if z > 0 else "lower"
@@ -117,22 +105,18 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
     cards = []
     for persona, profile in zip(data.personas, data.profiles, strict=True):
         top_list = [
-            feature_in_words(str(profile[f"top_feature_{rank}"]))
-            for rank in (1, 2, 3)
-            if profile[f"top_feature_{rank}"]
+            deviation_in_words(row.feature, row.z_deviation)
+            for row in data.top_features.get(persona.persona_id, [])
         ]
         levels = [
-            {"label": label, "value": str(profile[column] or "\u2013")}
-            for label, column in (
-                ("CLV", "clv_level"),
-                ("Risk", "risk_level"),
-                ("Digital", "digital_adoption_level"),
-            )
+            {"label": "CLV", "value": profile.clv_level},
+            {"label": "Risk", "value": profile.risk_level},
+            {"label": "Digital", "value": profile.digital_adoption_level},
         ]
         figures = []
         for label, name, fmt in CARD_FEATURES:
-            mean = _profile_value(profile, name, "mean")
-            median = _profile_value(profile, name, "median")
+            mean = getattr(profile, f"mean_{name}")
+            median = getattr(profile, f"median_{name}")
             if mean is None and median is None:
                 continue
             figures.append(
@@ -141,16 +125,16 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
         cards.append(
             {
                 "persona": persona,
-                "customers": profile["customers"],
-                "share": profile["share_of_customers"],
-                "description": profile.get("description"),
+                "customers": profile.customers,
+                "share": profile.share_of_customers,
+                "description": profile.persona_description,
                 "top_features": top_list,
                 "levels": levels,
                 "figures": figures,
-                "app_usage": _number(_profile_value(profile, "app_usage_score", "mean"), "{:,.1f}"),
-                "high_digital_share": profile.get("high_digital_adoption_share"),
+                "app_usage": _number(profile.mean_app_usage_score, "{:,.1f}"),
+                "high_digital_share": profile.high_digital_adoption_share,
                 "has_median": any(f["median"] != "\u2013" for f in figures),
-                "low_confidence": data.low_confidence.get(persona.persona_id),
+                "low_confidence": profile.low_confidence_share,
                 "strategies": data.strategies.get(persona.persona_id, []),
             }
         )
@@ -158,34 +142,30 @@ def _cards(data: ReportData) -> list[dict[str, Any]]:
 
 
 def _clv_by_persona(data: ReportData, kind: str) -> dict[str, float]:
-    result = {}
-    for persona, profile in zip(data.personas, data.profiles, strict=True):
-        value = _profile_value(profile, "clv_proxy", kind)
-        if value is not None:
-            result[persona.persona_id] = float(value)
-    return result
+    return {
+        profile.persona_id: float(getattr(profile, f"{kind}_clv_proxy"))
+        for profile in data.profiles
+        if getattr(profile, f"{kind}_clv_proxy") is not None
+    }
 
 
 def _headline(data: ReportData) -> dict[str, Any]:
     summary = data.summary
-    verdict = str(summary.get("structure_verdict") or "").strip()
+    verdict = (summary.structure_verdict or "").strip()
     words, warn = VERDICT_WORDS.get(
         verdict.lower(), (f"Structure verdict: {verdict or 'unknown'}.", True)
     )
-    method = str(summary.get("k_selection_method") or "")
-    ks = [int(row["k"]) for row in data.k_selection]
+    method = summary.k_selection_method or ""
+    ks = [row.k for row in data.k_selection]
     method_words = METHOD_WORDS.get(method, method or "not recorded")
     if method == "silhouette" and ks:
         method_words += f" among K = {min(ks)}\u2013{max(ks)}"
-    customers = summary.get("customers")
-    if customers is None:
-        customers = data.map_total
     return {
-        "customers": int(customers),
+        "customers": int(summary.customers),
         "quarantined": data.quality["rows_quarantined"],
-        "k": int(summary["k"]),
+        "k": int(summary.k),
         "method_words": method_words,
-        "silhouette": float(summary["silhouette"]),
+        "silhouette": float(summary.silhouette),
         "verdict": verdict,
         "verdict_words": words,
         "verdict_label": "no substantial cluster structure"
@@ -193,16 +173,14 @@ def _headline(data: ReportData) -> dict[str, Any]:
         else f"{verdict} cluster structure",
         "warn": warn,
         "warning_text": WARNING_TEXT,
-        "unnamed_note": summary.get("unnamed_segments_note")
-        if summary.get("unnamed_segments")
-        else None,
+        "unnamed_note": summary.unnamed_segments_note if summary.unnamed_segments else None,
     }
 
 
 def render_report(data: ReportData) -> str:
     """The complete HTML page for ``data``."""
     headline = _headline(data)
-    chosen = next((int(r["k"]) for r in data.k_selection if r.get("is_chosen")), headline["k"])
+    chosen = next((row.k for row in data.k_selection if row.is_chosen), headline["k"])
     mean_clv = _clv_by_persona(data, "mean")
     median_clv = _clv_by_persona(data, "median")
     sampled = sum(len(v) for v in data.map_points.values())
@@ -232,7 +210,7 @@ def render_report(data: ReportData) -> str:
         ),
         "correlations": charts.correlation_heatmap(data.correlations),
     }
-    chosen_row = next((r for r in data.k_selection if int(r["k"]) == chosen), {})
+    chosen_row = next((row for row in data.k_selection if row.k == chosen), None)
     context = {
         "headline": headline,
         "charts": {name: Markup(value) for name, value in svg.items()},
