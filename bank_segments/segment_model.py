@@ -44,9 +44,11 @@ from bank_segments.segmentation import (
     Scaler,
     fit_final,
     fit_pca,
+    sample_rows,
     select_k,
     structure_verdict,
 )
+from bank_segments.stability import ClusterStability, bootstrap_stability
 
 METHOD_NO_STRUCTURE = "no structure: fewer than 2 distinct customers"
 
@@ -96,6 +98,9 @@ class SegmentModel:
     #: per used feature: training decile cut points, bin shares, mean and std
     #: (raw units, before clipping), the drift baseline (bank_segments.drift)
     deciles: tuple[FeatureReference, ...]
+    #: Hennig's bootstrap stability of the clusters on a bounded subsample of the fit
+    #: sample; None when not measured (one segment, stability_resamples 0, too few rows)
+    stability: ClusterStability | None = None
     content_hash: str = field(default="")
 
     @property
@@ -233,7 +238,44 @@ def fit_segment_model(
     )
     scores = score(values, model)
     model = _with_cluster_stats(model, scores)
+    model = replace(model, stability=fit_stability(z_fit, centroids, params))
     return _with_hash(model)
+
+
+#: Offset of the stability subsample's seed from random_state (the silhouette uses +1).
+STABILITY_SEED_OFFSET = 2
+
+
+def fit_stability(
+    z_fit: np.ndarray, centroids: np.ndarray, params: FitParams
+) -> ClusterStability | None:
+    """Hennig's bootstrap stability of the fitted clusters, or None when not measurable.
+
+    Draws ``params.stability_sample_size`` rows of the (clipped, standardized) fit sample
+    with seed ``random_state + 2``, labels them by their nearest fitted centroid and runs
+    :func:`bank_segments.stability.bootstrap_stability` with ``stability_resamples``
+    resamples, the model's ``n_init`` and ``random_state``. Not measured (None) for a
+    one-segment model, ``stability_resamples`` 0, fewer than ``2 k`` rows, or a cluster
+    with no row in the subsample.
+    """
+    k = centroids.shape[0]
+    if k < 2 or params.stability_resamples < 1 or z_fit.shape[1] == 0:
+        return None
+    rows = sample_rows(
+        z_fit.shape[0], params.stability_sample_size, params.random_state + STABILITY_SEED_OFFSET
+    )
+    z_sample = z_fit[rows]
+    squared = ((z_sample[:, None, :] - centroids[None, :, :]) ** 2).sum(axis=2)
+    labels = squared.argmin(axis=1)
+    if len(labels) < 2 * k or len(np.unique(labels)) < k:
+        return None
+    return bootstrap_stability(
+        z_sample,
+        labels,
+        resamples=params.stability_resamples,
+        n_init=params.n_init,
+        random_state=params.random_state,
+    )
 
 
 def _apply_log1p(values: np.ndarray, flags: Sequence[bool]) -> np.ndarray:

@@ -91,6 +91,10 @@ class FitParams:
     silhouette_sample_size: int | None = 20_000
     min_segment_share: float = 0.02
     clip_quantile: float = 0.005
+    #: Hennig's bootstrap stability at fit time: resamples (0 = not measured) and the
+    #: bounded, fixed-seed subsample of the fit sample they are drawn from
+    stability_resamples: int = 50
+    stability_sample_size: int | None = 20_000
 
     def validate(self) -> FitParams:
         """Return ``self``, or raise ``ValueError`` naming the var and the fix."""
@@ -113,7 +117,17 @@ class FitParams:
             raise ValueError(f"var segment_count must be at least 2, got {self.segment_count}")
         if self.n_init < 1:
             raise ValueError(f"var n_init must be at least 1, got {self.n_init}")
-        for name in ("fit_sample_size", "k_selection_sample_size", "silhouette_sample_size"):
+        if self.stability_resamples < 0:
+            raise ValueError(
+                f"var stability_resamples must be 0 (not measured) or more, "
+                f"got {self.stability_resamples}"
+            )
+        for name in (
+            "fit_sample_size",
+            "k_selection_sample_size",
+            "silhouette_sample_size",
+            "stability_sample_size",
+        ):
             size = getattr(self, name)
             if size is not None and size < 2:
                 raise ValueError(
@@ -163,6 +177,8 @@ FIT_CONFIG_DEFAULTS: dict[str, Any] = {
     "fit_sample_size": 200_000,
     "k_selection_sample_size": 20_000,
     "silhouette_sample_size": 20_000,
+    "stability_resamples": 50,
+    "stability_sample_size": 20_000,
 }
 
 
@@ -176,7 +192,7 @@ def fit_params_from_config(get: Any) -> FitParams:
         )
         for name, default in FIT_CONFIG_DEFAULTS.items()
     }
-    for name in ("k_min", "k_max", "random_state", "n_init"):
+    for name in ("k_min", "k_max", "random_state", "n_init", "stability_resamples"):
         if integers[name] is None:
             raise ValueError(f"var {name} must be an integer, got null")
     return FitParams(
@@ -294,6 +310,8 @@ REGISTRY_SCHEMA = pa.schema(
         ("silhouette_sample_size", pa.int64()),
         ("min_segment_share", pa.float64()),
         ("clip_quantile", pa.float64()),
+        ("stability_resamples", pa.int32()),
+        ("stability_sample_size", pa.int64()),
         (
             "scaler",
             _struct(
@@ -393,6 +411,19 @@ REGISTRY_SCHEMA = pa.schema(
                 }
             ),
         ),
+        (
+            "stability",
+            _struct(
+                {
+                    "cluster_id": pa.int32(),
+                    "mean_jaccard": pa.float64(),
+                    "dissolved_resamples": pa.int32(),
+                    "recovered_resamples": pa.int32(),
+                    "resamples": pa.int32(),
+                    "sample_rows": pa.int64(),
+                }
+            ),
+        ),
     ]
 )
 
@@ -448,6 +479,8 @@ def registry_row(
         "silhouette_sample_size": params.silhouette_sample_size,
         "min_segment_share": params.min_segment_share,
         "clip_quantile": params.clip_quantile,
+        "stability_resamples": params.stability_resamples,
+        "stability_sample_size": params.stability_sample_size,
         "scaler": [
             {
                 "feature_index": j + 1,
@@ -524,6 +557,17 @@ def registry_row(
             for s in model.k_scores
         ],
         "feature_deciles": [row for deciles in model.deciles for row in deciles.rows()],
+        "stability": [
+            {
+                "cluster_id": item["cluster_id"],
+                "mean_jaccard": item["mean_jaccard"],
+                "dissolved_resamples": item["dissolved_resamples"],
+                "recovered_resamples": item["recovered_resamples"],
+                "resamples": item["resamples"],
+                "sample_rows": item["sample_size"],
+            }
+            for item in (model.stability.rows() if model.stability is not None else [])
+        ],
     }
 
 

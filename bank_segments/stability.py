@@ -13,9 +13,10 @@ Statistics & Data Analysis 52, 258-271. For each of ``resamples`` bootstrap draw
    ``zerobyzero = 0``).
 
 A cluster's stability is the mean of those Jaccard values over the resamples. Hennig's
-reading of the mean: ≥ 0.85 highly stable, ≥ 0.75 stable, ≥ 0.60 a pattern whose
-membership is doubtful, below that not to be trusted. A resample in which the cluster's
-Jaccard is ≤ 0.50 counts as "dissolved"; one with Jaccard > 0.75 as "recovered".
+reading of the mean: ≥ 0.85 highly stable, ≥ 0.75 stable, ≥ 0.60 doubtful (a pattern
+whose membership is doubtful), below that not to be trusted. A resample in which the
+cluster's Jaccard is ≤ 0.50 counts as "dissolved"; one with Jaccard > 0.75 as
+"recovered".
 
 Pure functions over NumPy arrays; every random draw comes from one ``random_state``.
 Cost is ``resamples`` K-Means fits on about 0.63 n rows, so callers bound ``n`` (the
@@ -34,7 +35,7 @@ from threadpoolctl import threadpool_limits
 STABILITY_VERDICTS: tuple[tuple[float, str], ...] = (
     (0.85, "highly stable"),
     (0.75, "stable"),
-    (0.60, "pattern, membership doubtful"),
+    (0.60, "doubtful"),
 )
 NOT_TRUSTED = "not to be trusted"
 #: A resample whose best Jaccard is at or below this dissolved the cluster (clusterboot).

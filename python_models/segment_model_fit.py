@@ -44,6 +44,8 @@ def _fit_or_score(dbt, session):
         "fit_sample_size": dbt.config.get("fit_sample_size"),
         "k_selection_sample_size": dbt.config.get("k_selection_sample_size"),
         "silhouette_sample_size": dbt.config.get("silhouette_sample_size"),
+        "stability_resamples": dbt.config.get("stability_resamples"),
+        "stability_sample_size": dbt.config.get("stability_sample_size"),
         "min_segment_share": dbt.config.get("min_segment_share"),
         "clip_quantile": dbt.config.get("clip_quantile"),
     }

@@ -216,3 +216,27 @@ def test_registry_row_round_trips_through_arrow(fitted) -> None:
     assert row["content_hash"] == fitted.content_hash
     assert sum(item["is_chosen"] for item in row["k_selection"]) == 1
     assert registry_table([]).schema == table.schema
+
+
+def test_fit_measures_bootstrap_stability_per_cluster(planted, fitted) -> None:
+    stability = fitted.stability
+    assert stability is not None and stability.resamples == PARAMS.stability_resamples == 50
+    assert stability.sample_size == len(planted)  # below stability_sample_size: every row
+    # the four planted personas are recovered in (nearly) every resample
+    assert stability.mean_jaccard.shape == (4,) and stability.mean_jaccard.min() >= 0.85
+    rows = _row(fitted)["stability"]
+    assert [item["cluster_id"] for item in rows] == [1, 2, 3, 4]
+    assert all(item["resamples"] == 50 and item["sample_rows"] == 2_000 for item in rows)
+    # a bounded subsample, fixed seed: the same numbers twice, and 0 resamples = not measured
+    bounded = FitParams(segment_features=FEATURES, stability_resamples=5, stability_sample_size=300)
+    first = fit_segment_model(planted, bounded, PERSONAS)
+    again = fit_segment_model(planted, bounded, PERSONAS)
+    assert first.stability.sample_size == 300 and first.stability.resamples == 5
+    assert np.array_equal(first.stability.jaccard, again.stability.jaccard)
+    assert first.content_hash == again.content_hash != fitted.content_hash
+    skipped = fit_segment_model(
+        planted, FitParams(segment_features=FEATURES, stability_resamples=0), PERSONAS
+    )
+    assert skipped.stability is None and _row(skipped)["stability"] == []
+    with pytest.raises(ValueError, match="stability_resamples"):
+        FitParams(segment_features=FEATURES, stability_resamples=-1).validate()

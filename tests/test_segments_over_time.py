@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -31,8 +32,16 @@ def _build(workdir: Path, path: Path, database: Path):
     return run
 
 
-@pytest.fixture(scope="module")
-def months(tmp_path_factory: pytest.TempPathFactory):
+#: The warehouse of the generated months, built once per session (the report tests in
+#: tests/test_report_history.py reuse it): database path, as-of dates, history counts
+#: after month 3 and the refit advice of month 3.
+_BUILT: dict = {}
+
+
+def built_months(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """Build the generated months into one warehouse (once per session)."""
+    if _BUILT:
+        return _BUILT
     root = tmp_path_factory.mktemp("over_time")
     snapshots = generate_months(
         ROWS, 3, START, moves=[parse_move("growth_segment:lifestyle_spenders:0.05")]
@@ -67,11 +76,27 @@ def months(tmp_path_factory: pytest.TempPathFactory):
     counts = dict(
         con.sql("select as_of_date, count(*) from customer_segment_history group by 1").fetchall()
     )
+    unchanged_advice = con.sql(
+        "select drift_as_of_date, refit_recommended, refit_reasons from segment_model_summary"
+    ).fetchall()
     con.close()
     _build(root / "again", paths[1], database)
-    after_reload = _build(root / "drifted", drifted_path, database).connect_published()
-    yield {"con": after_reload, "counts": counts, "dates": [s.as_of for s in snapshots]}
-    after_reload.close()
+    _build(root / "drifted", drifted_path, database)
+    _BUILT.update(
+        database=database,
+        counts=counts,
+        dates=[s.as_of for s in snapshots],
+        unchanged_advice=unchanged_advice,
+    )
+    return _BUILT
+
+
+@pytest.fixture(scope="module")
+def months(tmp_path_factory: pytest.TempPathFactory):
+    built = built_months(tmp_path_factory)
+    con = duckdb.connect(str(built["database"]), read_only=True)
+    yield {**built, "con": con}
+    con.close()
 
 
 def test_migration_recovers_the_planted_move(months) -> None:
@@ -131,3 +156,20 @@ def test_drift_unchanged_month_is_stable_income_x_1_3_is_significant(months) -> 
     )
     verdict, psi = drifted["income"].split()
     assert verdict == "significant" and float(psi) > 0.25, drifted
+
+
+def test_refit_is_advised_on_income_drift_only(months) -> None:
+    """Month 3 (planted moves only): no refit advised; income x 1.3: refit, income named."""
+    con = months["con"]
+    third = months["dates"][2]
+    unchanged = con.sql(
+        "select feature, psi from segment_drift where as_of_date = ?", params=[third]
+    ).fetchall()
+    assert unchanged and all(psi < 0.10 for _, psi in unchanged), unchanged
+    assert months["unchanged_advice"] == [(third, False, None)]
+    ((as_of, recommended, reasons),) = con.sql(
+        "select drift_as_of_date, refit_recommended, refit_reasons from segment_model_summary"
+    ).fetchall()
+    assert as_of == dt.date(2026, 4, 30) and recommended is True
+    assert reasons.startswith("income PSI ") or "; income PSI " in reasons, reasons
+    assert "significant" in reasons, reasons

@@ -104,7 +104,7 @@ def test_best_jaccard_counts_an_absent_cluster_as_zero() -> None:
         (0.85, "highly stable"),
         (0.8499, "stable"),
         (0.75, "stable"),
-        (0.60, "pattern, membership doubtful"),
+        (0.60, "doubtful"),
         (0.5999, NOT_TRUSTED),
     ],
 )

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 import bank_segments
-from bank_segments.report import charts
+from bank_segments.report import charts, history
 from bank_segments.report.data import MAP_SAMPLE_SIZE, ReportData, load_report_data
 
 #: Kaufman & Rousseeuw's reading of the silhouette, in plain words; True = warn.
@@ -228,6 +228,8 @@ def render_report(data: ReportData) -> str:
         "db_name": data.db_path.name,
         "version": bank_segments.__version__,
         "humanize": charts.humanize,
+        # segments over time and stability: their own loader, published views only
+        "history": history.history_context(history.load_history(data.db_path)),
     }
     return _environment().get_template("report.html.j2").render(**context)
 

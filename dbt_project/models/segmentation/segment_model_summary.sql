@@ -1,5 +1,6 @@
 -- One row that says which model version labelled the customers, whether this build
--- fitted it or scored with it, what it is and how much to trust it.
+-- fitted it or scored with it, what it is, how much to trust it, and whether the
+-- customers have drifted far enough from its training sample to refit it.
 with
 
 versions as (
@@ -20,12 +21,19 @@ segment_personas as (
 
 ),
 
+refit_advice as (
+
+    select * from {{ ref('segment_refit_advice') }}
+
+),
+
 active as (
 
     select * from versions
     where is_active
 
 ),
+
 
 customers as (
 
@@ -91,12 +99,18 @@ final as (
                 || 'personas in the personas seed, or the data has no structure'
         end as unnamed_segments_note,
 
+        -- refit advice from the latest as-of date's drift (segment_refit_advice)
+        refit_advice.drift_as_of_date,
+        refit_advice.refit_recommended,
+        refit_advice.refit_reasons,
+
         -- lineage
         '{{ invocation_id }}' as dbt_invocation_id
 
     from active
     cross join customers
     cross join unnamed
+    cross join refit_advice
 
 )
 
