@@ -32,7 +32,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint
-	$(BIN)/sqlfluff lint --config .sqlfluff-macros dbt_project/macros tests/generic
+	$(BIN)/sqlfluff lint --config .sqlfluff-macros dbt_project/macros dbt_project/tests/generic
 
 ## score: dbt-score on the project's metadata; fails under 9.0 (pyproject [tool.dbt-score])
 score: $(STAMP)

@@ -59,7 +59,7 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": [entry]}))
     for name in ("test_marts_unique_combination.sql",):
         (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "tests" / "generic" / name, root / "tests" / "generic")
+        shutil.copy(REPO / "dbt_project" / "tests" / "generic" / name, root / "tests" / "generic")
     return root
 
 

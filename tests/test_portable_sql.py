@@ -55,7 +55,6 @@ ENGINE_AWARE = {
 def sql_files() -> list[str]:
     files = [
         *sorted((REPO / "dbt_project").rglob("*.sql")),
-        *sorted((REPO / "tests").rglob("*.sql")),
     ]
     return [str(path.relative_to(REPO)) for path in files]
 

@@ -23,9 +23,8 @@ def _project_vars() -> dict:
 
 
 def _sources() -> list[Path]:
-    folders = ["dbt_project", "python_models", "analyses", "tests/generic", "seeds"]
+    folders = ["dbt_project", "analyses", "seeds"]
     files = [path for folder in folders for path in (REPO / folder).rglob("*")]
-    files += list((REPO / "tests").glob("*.sql"))
     return [path for path in files if path.suffix in {".sql", ".yml", ".py", ".md"}]
 
 

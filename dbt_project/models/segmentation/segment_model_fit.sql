@@ -2,7 +2,7 @@
 -- The model registry on engines that cannot run the dbt Python model (local Spark,
 -- any non-Databricks Spark): the version(s) exported from another engine with
 -- `bank-segments model export`, read from var segment_model_import_path. On DuckDB
--- the Python model python_models/segment_model_fit.py fits instead.
+-- the Python model segment_model_fit.py beside this file fits instead.
 {%- set path = bank_var('segment_model_import_path') %}
 {%- if path is none and execute %}
     {{ exceptions.raise_compiler_error(
