@@ -137,3 +137,23 @@
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro bank_snapshot_config() %}
+    {#-
+        The incremental config of a monthly snapshot (customer_segment_history,
+        segment_drift, segment_cluster_drift): loading an as-of date again replaces
+        that date's rows and leaves every other date alone.
+    -#}
+    {{ return(adapter.dispatch('bank_snapshot_config')()) }}
+{% endmacro %}
+
+{% macro default__bank_snapshot_config() %}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': 'as_of_date'}) }}
+{% endmacro %}
+
+{% macro spark__bank_snapshot_config() %}
+    {#- dbt-spark has no delete+insert; insert_overwrite of an as_of_date partition
+        replaces exactly that date (dynamic partition overwrite) on Parquet and Delta. -#}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': ['as_of_date']}) }}
+{% endmacro %}
