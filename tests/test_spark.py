@@ -8,8 +8,9 @@ SQL scoring, the marts and the history models, with every data test, contract an
 test. Spark must give the same customer_segments rows as DuckDB: the same segment and
 persona for every customer, every number within 1e-9 relative.
 
-Runtime (2-core machine shared with other jobs, load 6-8): the DuckDB build ~1 min, the
-Spark build 6-9 min; the test prints both.
+Runtime, measured on the 2-core machine shared with other jobs (load 7-10): the DuckDB
+build and export 2-3 min, the Spark build 9-11 min, the whole test 11-14 min; the test
+prints its own figures. On an unloaded runner both should take well under half of that.
 """
 
 from __future__ import annotations
