@@ -10,7 +10,7 @@ persona for every customer, every number within 1e-9 relative.
 
 Runtime, measured on the 2-core machine shared with other jobs (load 7-10): the DuckDB
 build and export 2-3 min, the Spark build 9-11 min, the whole test 11-14 min; the test
-prints its own figures. On an unloaded runner both should take well under half of that.
+prints its own figures. An unloaded runner was not measured.
 """
 
 from __future__ import annotations
