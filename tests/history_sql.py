@@ -1,9 +1,9 @@
 """Render a draft dbt model of the history folder as plain SQL and run it in DuckDB.
 
 This renders their Jinja with stand-ins (``ref`` -> a table name, ``var`` and
-``bank_var`` -> an override or the default declared in dbt_project.yml, ``config`` ->
-nothing, ``is_incremental()`` -> false) so pytest can check their SQL logic against small
-hand-made tables without a dbt build.
+``bank_var`` -> an override or the default declared in dbt_project.yml, ``config`` and
+``bank_snapshot_config`` -> nothing, ``is_incremental()`` -> false) so pytest can check
+their SQL logic against small hand-made tables without a dbt build.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ def render_model(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
     template = environment.from_string((HISTORY / f"{name}.sql").read_text())
     return template.render(
         config=lambda **_: "",
+        bank_snapshot_config=dict,
         ref=lambda model: model,
         var=lambda key, default=None: overrides.get(key, DECLARED_VARS.get(key, default)),
         bank_var=lambda key: overrides.get(key, DECLARED_VARS[key]),

@@ -54,6 +54,9 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     )
     (root / "models" / "customer_segments.sql").write_text(STAND_IN)
     shutil.copy(HISTORY / "customer_segment_history.sql", root / "models")
+    # the incremental config comes from a dispatch macro (bank_snapshot_config)
+    (root / "macros").mkdir()
+    shutil.copy(REPO / "dbt_project" / "macros" / "cross_db.sql", root / "macros")
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
     entry = next(m for m in models if m["name"] == "customer_segment_history")
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": [entry]}))

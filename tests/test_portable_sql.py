@@ -37,18 +37,20 @@ DUCKDB_ONLY = {
     "hash()": r"(?<![\w.])hash\s*\(",
     "try_cast (dbt.safe_cast)": r"\btry_cast\s*\(",
     "glob()": r"\bglob\s*\(",
+    # not DuckDB-only, but the engines differ: Spark keeps `x * 1.0` and `avg(... 1.0 ...)`
+    # decimal and rounds the result to a few digits; DuckDB's division gives a double
+    "decimal literal arithmetic (cast(x as double))": r"\*\s*1\.0\b|\bthen\s+1\.0\s+else\b",
 }
 
-# Owned by work in progress on other branches; each is ported there or next.
-NOT_YET_PORTED = {
-    "dbt_project/macros/export_marts.sql",
-    "dbt_project/models/segmentation/segment_model_summary.sql",
-}
+# Files still holding engine-only SQL outside a dispatch macro: none. Keep it empty.
+NOT_YET_PORTED: set[str] = set()
 #: Files of dispatch macros: their duckdb__/default__ bodies are engine-specific on purpose.
+#: export_marts.sql: the Parquet exports are DuckDB's (default__); spark__ is a no-op.
 ENGINE_AWARE = {
     "dbt_project/macros/cross_db.sql",
     "dbt_project/macros/customer_parsing.sql",
     "dbt_project/macros/segment_model.sql",
+    "dbt_project/macros/export_marts.sql",
 }
 
 
@@ -75,4 +77,4 @@ def test_no_duckdb_only_sql(path: str) -> None:
 
 
 def test_the_not_yet_ported_list_names_real_files() -> None:
-    assert NOT_YET_PORTED <= set(sql_files())
+    assert NOT_YET_PORTED | ENGINE_AWARE <= set(sql_files())

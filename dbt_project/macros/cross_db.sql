@@ -137,3 +137,42 @@
         {%- endif -%}
     {%- endif -%}
 {% endmacro %}
+
+
+{% macro bank_snapshot_config() %}
+    {#-
+        The incremental config of a monthly snapshot (customer_segment_history,
+        segment_drift, segment_cluster_drift): loading an as-of date again replaces
+        that date's rows and leaves every other date alone.
+    -#}
+    {{ return(adapter.dispatch('bank_snapshot_config')()) }}
+{% endmacro %}
+
+{% macro default__bank_snapshot_config() %}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': 'as_of_date'}) }}
+{% endmacro %}
+
+{% macro spark__bank_snapshot_config() %}
+    {#- dbt-spark has no delete+insert; insert_overwrite of an as_of_date partition
+        replaces exactly that date (dynamic partition overwrite) on Parquet and Delta. -#}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': ['as_of_date']}) }}
+{% endmacro %}
+
+
+{% macro bank_date_spine(start_date, end_date) %}
+    {#- A select with one row per day from start_date up to (not including) end_date, as
+        column date_day; both are SQL date expressions. -#}
+    {{ return(adapter.dispatch('bank_date_spine')(start_date, end_date)) }}
+{% endmacro %}
+
+{% macro default__bank_date_spine(start_date, end_date) -%}
+    {{ dbt.date_spine('day', start_date, end_date) }}
+{%- endmacro %}
+
+{% macro spark__bank_date_spine(start_date, end_date) -%}
+    {#- dbt's generic spine cross-joins powers of two: about 30 s to plan on local
+        Spark. sequence() makes the days in one step. -#}
+    select explode(sequence(
+        cast({{ start_date }} as date), date_sub(cast({{ end_date }} as date), 1)
+    )) as date_day
+{%- endmacro %}

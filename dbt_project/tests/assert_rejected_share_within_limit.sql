@@ -38,7 +38,7 @@ final as (
     select
         input_count,
         rejected_count,
-        rejected_count * 1.0 / greatest(input_count, 1) as rejected_share
+        cast(rejected_count as double) / greatest(input_count, 1) as rejected_share
 
     from shares
 

@@ -5,10 +5,9 @@
 {{
     config(
         materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='as_of_date',
         full_refresh=false,
         on_schema_change='append_new_columns',
+        **bank_snapshot_config()
     )
 }}
 

@@ -29,7 +29,7 @@ scored as (
         measures.persona_id,
         measures.mean_clv_proxy,
         measures.mean_app_usage_score,
-        measures.customers * 1.0 / base.customers as share_of_customers,
+        cast(measures.customers as double) / base.customers as share_of_customers,
         -- risk index: the mean of two ratios to the whole base (1.0 = base average):
         -- share of customers in elevated credit-risk bands, and support calls per
         -- customer. A base with no elevated band or no calls makes that ratio 1.

@@ -18,19 +18,19 @@ final as (
     select
         persona_id,
         count(*) as customers,
-        avg(case when is_low_confidence then 1.0 else 0.0 end) as low_confidence_share,
-        avg(case when is_outlier then 1.0 else 0.0 end) as outlier_share,
+        avg(case when is_low_confidence then 1 else 0 end) as low_confidence_share,
+        avg(case when is_outlier then 1 else 0 end) as outlier_share,
         {%- for measure in measures %}
             avg({{ measure }}) as mean_{{ measure }},
             median({{ measure }}) as median_{{ measure }},
         {%- endfor %}
         avg(
             case
-                when credit_risk_band in ({{ elevated_bands_sql }}) then 1.0 else 0.0
+                when credit_risk_band in ({{ elevated_bands_sql }}) then 1 else 0
             end
         ) as elevated_credit_risk_share,
         avg(
-            case when digital_adoption_band = 'High' then 1.0 else 0.0 end
+            case when digital_adoption_band = 'High' then 1 else 0 end
         ) as high_digital_adoption_share
 
     from customer_segments

@@ -35,8 +35,8 @@ final as (
         cast(rows_read as bigint) as rows_read,
         cast(rows_valid as bigint) as rows_valid,
         cast(rows_quarantined as bigint) as rows_quarantined,
-        cast(
-            coalesce(rows_quarantined * 1.0 / nullif(rows_read, 0), 0.0) as double
+        coalesce(
+            cast(rows_quarantined as double) / nullif(rows_read, 0), 0.0
         ) as quarantined_share
 
     from counts

@@ -5,8 +5,7 @@ with
 
 days as (
 
-    {{ dbt.date_spine(
-        'day',
+    {{ bank_date_spine(
         "cast('2020-01-01' as date)",
         dbt.dateadd('year', 5, 'current_date')
     ) }}

@@ -58,7 +58,7 @@ final as (
         tagged.reason,
         count(*) as rejected_rows,
         input_rows.input_count as input_rows,
-        count(*) * 1.0 / input_rows.input_count as share_of_input,
+        cast(count(*) as double) / input_rows.input_count as share_of_input,
         min(case when tagged.example_rank = 1 then tagged.source_row_number end)
             as example_1_source_row,
         min(case when tagged.example_rank = 1 then tagged.raw_value end)
