@@ -170,7 +170,7 @@ def remove_stale_export_files(folder: Path) -> list[Path]:
 
 def _cmd_build(args: argparse.Namespace) -> int:
     """`dbt build` with housekeeping first and one-line errors for a locked warehouse."""
-    db_path = os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb")
+    db_path = default_db()
     for stale in remove_stale_export_files(exports_folder(db_path, args.dbt_args)):
         print(f"bank-segments build: removed {stale}, left by an interrupted export")
     dbt = shutil.which("dbt", path=str(Path(sys.executable).parent)) or "dbt"
@@ -197,6 +197,19 @@ def _cmd_build(args: argparse.Namespace) -> int:
         )
         return 2
     return returncode
+
+
+def default_db() -> str:
+    """The DuckDB warehouse the commands use: $BANK_SEGMENTS_DB, else bank_segments.duckdb."""
+    return os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb")
+
+
+def _add_db_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--db",
+        default=default_db(),
+        help="DuckDB warehouse (default: $BANK_SEGMENTS_DB or bank_segments.duckdb)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -267,11 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render the segmentation report from a built warehouse: one HTML file "
         "with inline charts, no network requests and no JavaScript.",
     )
-    report.add_argument(
-        "--db",
-        default=os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb"),
-        help="DuckDB warehouse (default: $BANK_SEGMENTS_DB or bank_segments.duckdb)",
-    )
+    _add_db_argument(report)
     report.add_argument(
         "--out", default="reports/segments.html", help="output file (default reports/segments.html)"
     )
@@ -295,11 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Write one row of segment_model_fit to OUT/segment_model_<version>.parquet. "
         "Import it on the spark target with --vars '{segment_model_import_path: FILE}'.",
     )
-    export.add_argument(
-        "--db",
-        default=os.environ.get("BANK_SEGMENTS_DB", "bank_segments.duckdb"),
-        help="DuckDB warehouse (default: $BANK_SEGMENTS_DB or bank_segments.duckdb)",
-    )
+    _add_db_argument(export)
     export.add_argument("--version", default=None, help="model_version (default: the newest)")
     export.add_argument("--schema", default="main", help="schema holding segment_model_fit")
     export.add_argument("--out", required=True, help="output folder")

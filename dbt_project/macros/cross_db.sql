@@ -21,16 +21,25 @@
 
 {% macro spark__cross_db_string_agg(measure, delimiter_text, order_by) -%}
     {#- collect_list has no order: sort (key, value) pairs, then keep the values.
-        Null values are skipped by array_join, as string_agg skips them. -#}
-    array_join(
-        transform(
-            array_sort(collect_list(
-                named_struct('sort_key', {{ order_by }}, 'value', {{ measure }})
-            )),
-            pair -> pair.value
-        ),
-        {{ delimiter_text }}
-    )
+        Null values are left out, and a group without any value gives null (not ''),
+        as string_agg does. -#}
+    case
+        when count({{ measure }}) > 0
+            then array_join(
+                transform(
+                    array_sort(collect_list(
+                        case
+                            when {{ measure }} is not null
+                                then named_struct(
+                                    'sort_key', {{ order_by }}, 'value', {{ measure }}
+                                )
+                        end
+                    )),
+                    pair -> pair.value
+                ),
+                {{ delimiter_text }}
+            )
+    end
 {%- endmacro %}
 
 

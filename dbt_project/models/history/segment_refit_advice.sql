@@ -67,15 +67,13 @@ drift_reasons as (
 
 ),
 
-share_reasons as (
+latest_cluster_drift as (
 
+    -- the active version's segments on that date, with their persona names
     select
-        2 as reason_group,
-        abs(segment_cluster_drift.share_shift) as reason_weight,
-        model_personas.persona_name as reason_key,
-        model_personas.persona_name || ' share '
-        || {{ cross_db_signed_decimal('segment_cluster_drift.share_shift * 100', 1) }}
-        || ' pp vs training' as reason
+        segment_cluster_drift.share_shift,
+        segment_cluster_drift.distance_shift,
+        model_personas.persona_name
 
     from segment_cluster_drift
     inner join active
@@ -86,7 +84,21 @@ share_reasons as (
         on
             segment_cluster_drift.model_version = model_personas.model_version
             and segment_cluster_drift.cluster_id = model_personas.cluster_id
-    where abs(segment_cluster_drift.share_shift) >= {{ share_shift_at }}
+
+),
+
+share_reasons as (
+
+    select
+        2 as reason_group,
+        abs(share_shift) as reason_weight,
+        persona_name as reason_key,
+        persona_name || ' share '
+        || {{ cross_db_signed_decimal('share_shift * 100', 1) }}
+        || ' pp vs training' as reason
+
+    from latest_cluster_drift
+    where abs(share_shift) >= {{ share_shift_at }}
 
 ),
 
@@ -94,24 +106,14 @@ distance_reasons as (
 
     select
         3 as reason_group,
-        segment_cluster_drift.distance_shift as reason_weight,
-        model_personas.persona_name as reason_key,
-        model_personas.persona_name || ' distance to centroid '
-        || {{ cross_db_signed_decimal(
-            'segment_cluster_drift.distance_shift * 100', 0
-        ) }}
+        distance_shift as reason_weight,
+        persona_name as reason_key,
+        persona_name || ' distance to centroid '
+        || {{ cross_db_signed_decimal('distance_shift * 100', 0) }}
         || ' % vs training' as reason
 
-    from segment_cluster_drift
-    inner join active
-        on segment_cluster_drift.model_version = active.model_version
-    inner join latest_drift_date
-        on segment_cluster_drift.as_of_date = latest_drift_date.as_of_date
-    inner join model_personas
-        on
-            segment_cluster_drift.model_version = model_personas.model_version
-            and segment_cluster_drift.cluster_id = model_personas.cluster_id
-    where segment_cluster_drift.distance_shift >= {{ distance_shift_at }}
+    from latest_cluster_drift
+    where distance_shift >= {{ distance_shift_at }}
 
 ),
 
