@@ -111,3 +111,20 @@ def test_docs_generate_prints_no_warning(docs_run: DbtRun) -> None:
     """Deprecations, unused config paths, bad doc blocks: dbt prints them as warnings."""
     warnings = [line for line in docs_run.output.splitlines() if "warn" in line.lower()]
     assert not warnings, "\n".join(warnings)
+
+
+def test_readme_layout_table_names_every_layer_folder() -> None:
+    """The README's layout table maps each DAG layer to its folder, one row a folder."""
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    readme = (repo / "README.md").read_text()
+    table = readme.split("## Layout", 1)[1].split("\n## ", 1)[0]
+    rows = [line.split("|")[1].strip().strip("`") for line in table.splitlines() if "| `" in line]
+    layers = sorted(
+        f"{path.relative_to(repo)}/" for path in (repo / "dbt_project" / "models").iterdir()
+    )
+    assert [layer for layer in layers if layer not in rows] == []
+    assert len(rows) == len(set(rows)), "a folder is listed twice"
+    missing_folders = [row for row in rows if not (repo / row).exists()]
+    assert missing_folders == []
