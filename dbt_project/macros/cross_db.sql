@@ -21,16 +21,20 @@
 
 {% macro spark__cross_db_string_agg(measure, delimiter_text, order_by) -%}
     {#- collect_list has no order: sort (key, value) pairs, then keep the values.
-        Null values are skipped by array_join, as string_agg skips them. -#}
-    array_join(
-        transform(
-            array_sort(collect_list(
-                named_struct('sort_key', {{ order_by }}, 'value', {{ measure }})
-            )),
-            pair -> pair.value
-        ),
-        {{ delimiter_text }}
-    )
+        Null values are skipped by array_join, as string_agg skips them; with no
+        non-null value string_agg gives null, array_join an empty string, hence the
+        case (a left join with nothing to aggregate must stay null on both engines). -#}
+    case when count({{ measure }}) > 0 then
+        array_join(
+            transform(
+                array_sort(collect_list(
+                    named_struct('sort_key', {{ order_by }}, 'value', {{ measure }})
+                )),
+                pair -> pair.value
+            ),
+            {{ delimiter_text }}
+        )
+    end
 {%- endmacro %}
 
 
