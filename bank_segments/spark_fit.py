@@ -210,9 +210,12 @@ def fit_on_spark(
     """
     missing = spark_missing()
     if missing:
-        raise ValueError(f"local Spark is not installed (missing {', '.join(missing)}): "
-                         f"{INSTALL_HINT}")  # fmt: skip
+        raise ValueError(
+            f"local Spark is not installed (missing {', '.join(missing)}): {INSTALL_HINT}"
+        )
     fit_args = split_dbt_args(dbt_args)
+    # the folder first: a foreign file should stop the command before any build
+    versions = folder_versions(out)
     vars_args = ["--vars", json.dumps(fit_args.dbt_vars)] if fit_args.dbt_vars else []
     common = ["--target", target, *vars_args, *fit_args.other]
 
@@ -229,7 +232,6 @@ def fit_on_spark(
             "warehouse there): use `bank-segments build --vars '{refit: true}'`"
         )
     params = fit_params(node.config.get)
-    invocation_id = node.config.get("invocation_id")
 
     select = ["--select", "+segment_fit_sample", *PERSONA_SEEDS]
     # cautious: no test that also needs a node outside the selection (not built yet)
@@ -240,6 +242,10 @@ def fit_on_spark(
             f"`dbt build --target {target} --select +segment_fit_sample` failed (dbt's "
             "output above names the node); nothing was fitted"
         )
+    from dbt_common.invocation import get_invocation_id
+
+    # the build that made the sample (its run_results.json carries the same id)
+    invocation_id = get_invocation_id()
 
     from pyspark.sql import SparkSession
 
@@ -250,7 +256,6 @@ def fit_on_spark(
         name: _spark_rows(spark, manifest.nodes[f"seed.bank_segments.{name}"].relation_name)
         for name in PERSONA_SEEDS
     }
-    versions = folder_versions(out)
     fit_relation = node.relation_name
     known = {row["model_version"] for row in versions}
     if spark.catalog.tableExists(fit_relation):
@@ -282,7 +287,7 @@ def fit_on_spark(
         params,
         plan,
         fitted_at=now,
-        invocation_id=None if invocation_id is None else str(invocation_id),
+        invocation_id=str(invocation_id),
     )
     identical = same_content(out, row["content_hash"])
     path = write_version(row, out)
