@@ -128,6 +128,30 @@ def _cmd_model_export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_fit(args: argparse.Namespace) -> int:
+    from bank_segments.spark_fit import fit_on_spark
+
+    done = fit_on_spark(args.target, args.dbt_args, args.out, build=args.build)
+    row = done.row
+    print(
+        f"bank-segments fit: fitted {row['model_version']} on {args.target} "
+        f"(K={row['k']}, {row['fit_sample_rows']:,} of {row['training_rows']:,} customers, "
+        f"content_hash {row['content_hash'][:12]}) and wrote {done.path}"
+    )
+    if done.identical_to is not None:
+        print(
+            f"bank-segments fit: same content_hash as {done.identical_to} "
+            "(identical sample and parameters)"
+        )
+    if done.built:
+        print(
+            f"bank-segments fit: built the project on {args.target} with it: {done.build_command}"
+        )
+    else:
+        print(f"score with it: {done.build_command}")
+    return 0
+
+
 #: Marts exported as Parquet; a killed export leaves ``tmp_<mart>.parquet`` behind.
 EXPORTED_MARTS = (
     "customer_segments",
@@ -296,6 +320,35 @@ def build_parser() -> argparse.ArgumentParser:
     # every argument after `build` goes to dbt (collected by main)
     build.set_defaults(handler=_cmd_build, dbt_args=[])
 
+    fit = commands.add_parser(
+        "fit",
+        help="fit a new segment model version through Spark (any dbt arguments follow)",
+        description="On a Spark target (dbt-spark runs dbt Python models only on "
+        "Databricks): build the fixed-seed fit sample with `dbt build --select "
+        "+segment_fit_sample`, read it through the same Spark session, fit it with the "
+        "package's core and the fit vars of dbt_project.yml (as the Python model does on "
+        "DuckDB), and write the version as OUT/segment_model_<version>.parquet, numbered "
+        "after the versions already in OUT. `dbt build --target spark --vars "
+        "'{segment_model_import_path: OUT/segment_model_*.parquet}'` then scores with it "
+        "and keeps the earlier versions; --build runs that build in the same process. "
+        "Other arguments (e.g. --vars '{customers_path: customers.parquet}') go to every "
+        "dbt invocation. Needs `make install-spark` and Java 17. On DuckDB fit with "
+        "`bank-segments build --vars '{refit: true}'`.",
+    )
+    fit.add_argument("--target", required=True, help="a Spark output of profiles.yml (spark)")
+    fit.add_argument(
+        "--out",
+        default="models",
+        help="folder of model version files, the Spark registry (default models/)",
+    )
+    fit.add_argument(
+        "--build",
+        action="store_true",
+        help="then run `dbt build --target TARGET` importing every version in OUT",
+    )
+    # every other argument goes to dbt (collected by main)
+    fit.set_defaults(handler=_cmd_fit, dbt_args=[])
+
     model = commands.add_parser("model", help="move a segment model version between engines")
     model_commands = model.add_subparsers(dest="model_command", required=True)
     export = model_commands.add_parser(
@@ -315,9 +368,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
-    if extra and args.command != "build":
+    if extra and args.command not in {"build", "fit"}:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
-    if args.command == "build":
+    if args.command in {"build", "fit"}:
         args.dbt_args = extra
     try:
         return args.handler(args)

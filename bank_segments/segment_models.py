@@ -582,13 +582,7 @@ def read_fit_sample(relation: Any, features: Sequence[str]) -> tuple[list[str], 
     Rows are ordered by the sample key (a hash of customer id and seed), then id, so the
     order, and with it the fit, does not depend on the order of the input file.
     """
-    available = {column.lower() for column in relation.columns}
-    missing = [name for name in features if name not in available]
-    if missing:
-        raise ValueError(
-            f"var segment_features names {missing}, which are not columns of "
-            f"int_customer_features (available: {sorted(available)})"
-        )
+    check_sample_columns(relation.columns, features)
     columns = [
         f"cast({ID_COLUMN} as varchar) as {ID_COLUMN}",
         "population_rows",
@@ -596,13 +590,74 @@ def read_fit_sample(relation: Any, features: Sequence[str]) -> tuple[list[str], 
         *(f'cast("{name}" as double) as "{name}"' for name in features),
     ]
     table = relation.project(", ".join(columns)).order(f"sample_key, {ID_COLUMN}").to_arrow_table()
+    return fit_sample_arrays(table, features)
+
+
+def check_sample_columns(columns: Sequence[str], features: Sequence[str]) -> None:
+    """Raise ``ValueError`` naming the var when a segment feature is not a sample column."""
+    available = {column.lower() for column in columns}
+    missing = [name for name in features if name not in available]
+    if missing:
+        raise ValueError(
+            f"var segment_features names {missing}, which are not columns of "
+            f"int_customer_features (available: {sorted(available)})"
+        )
+
+
+def fit_sample_arrays(
+    table: pa.Table, features: Sequence[str], empty_message: str | None = None
+) -> tuple[list[str], np.ndarray, int]:
+    """Ids, ``(n, d)`` float64 values and population size from the ordered sample.
+
+    ``table`` holds ``customer_id``, ``population_rows`` and the features as doubles, in
+    sample order (any engine: DuckDB's relation, Spark's ``DataFrame.toArrow()``). An
+    empty sample raises ``ValueError`` with ``empty_message``.
+    """
     if table.num_rows == 0:
-        raise ValueError("int_customer_features has no customers to fit the segment model on")
+        raise ValueError(
+            empty_message or "int_customer_features has no customers to fit the segment model on"
+        )
     values = np.empty((table.num_rows, len(features)), dtype=np.float64)
     for j, name in enumerate(features):
         values[:, j] = table.column(name).to_numpy()
     population = int(table.column("population_rows")[0].as_py())
     return table.column(ID_COLUMN).to_pylist(), values, population
+
+
+def fit_registry_row(
+    ids: Sequence[str],
+    values: np.ndarray,
+    population: int,
+    persona_rows: Sequence[dict[str, Any]],
+    weight_rows: Sequence[dict[str, Any]],
+    params: FitParams,
+    plan: BuildPlan,
+    *,
+    fitted_at: dt.datetime,
+    invocation_id: str | None,
+) -> dict[str, Any]:
+    """Fit one version on the ordered sample and return its registry row.
+
+    The one fitting path of every engine: the dbt Python model on DuckDB and
+    ``bank-segments fit --target spark`` both call it with the sample, the persona seeds
+    (``personas``, ``persona_signature_weights`` rows) and :class:`FitParams` read from
+    the same model config, so equal inputs give an equal ``content_hash``.
+    """
+    # scikit-learn and SciPy load only when a build fits
+    from bank_segments import __version__
+    from bank_segments.personas import personas_from_rows
+    from bank_segments.segment_model import fit_segment_model
+
+    personas = personas_from_rows(persona_rows, weight_rows)
+    fitted = fit_segment_model(values, params, personas, ids=ids, training_rows=population)
+    return registry_row(
+        fitted,
+        model_version=str(plan.model_version),
+        version_number=plan.version_number,
+        fitted_at=fitted_at,
+        invocation_id=invocation_id,
+        package_version=__version__,
+    )
 
 
 def model_from_registry_row(row: dict[str, Any]) -> SegmentModel:

@@ -2,17 +2,20 @@
 
     python -m tests.spark_dbt STEPS_JSON
 
-STEPS_JSON is a list of steps, each {"dbt": [args...]} (a dbt invocation) or
-{"sql": "..."} (a statement on the session dbt opened). The embedded Derby metastore
-admits one process at a time, and starting Spark costs 15-60 s, so the steps share the
-session; it takes every setting from profiles.yml (dbt opens it first). Exit code 0 when
-every step succeeded; the first failing step stops the run.
+STEPS_JSON is a list of steps, each {"dbt": [args...]} (a dbt invocation),
+{"cli": [args...]} (a `bank-segments` command, e.g. `fit --target spark`, which runs dbt
+in this process too) or {"sql": "..."} (a statement on the session dbt opened). The
+embedded Derby metastore admits one process at a time, and starting Spark costs 15-60 s,
+so the steps share the session; it takes every setting from profiles.yml (dbt opens it
+first). Each step's wall time is printed as `spark_dbt: step N (...) took S s`. Exit code
+0 when every step succeeded; the first failing step stops the run.
 """
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 
 from dbt.cli.main import dbtRunner
 
@@ -24,14 +27,25 @@ def main(argv: list[str]) -> int:
         return 2
     runner = dbtRunner()
     for number, step in enumerate(json.loads(argv[0]), start=1):
+        started = time.perf_counter()
         if "dbt" in step:
+            name = f"dbt {step['dbt'][0]}"
             if not runner.invoke(step["dbt"]).success:
-                print(f"spark_dbt: step {number} (dbt {step['dbt'][0]}) failed", file=sys.stderr)
+                print(f"spark_dbt: step {number} ({name}) failed", file=sys.stderr)
+                return 1
+        elif "cli" in step:
+            from bank_segments.cli import main as bank_segments
+
+            name = f"bank-segments {step['cli'][0]}"
+            if bank_segments(step["cli"]) != 0:
+                print(f"spark_dbt: step {number} ({name}) failed", file=sys.stderr)
                 return 1
         else:
             from pyspark.sql import SparkSession
 
+            name = "sql"
             SparkSession.builder.getOrCreate().sql(step["sql"]).collect()
+        print(f"spark_dbt: step {number} ({name}) took {time.perf_counter() - started:.0f} s")
     return 0
 
 

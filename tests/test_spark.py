@@ -8,9 +8,20 @@ SQL scoring, the marts and the history models, with every data test, contract an
 test. Spark must give the same customer_segments rows as DuckDB: the same segment and
 persona for every customer, every number within 1e-9 relative.
 
+In the same Spark process, before that build, `bank-segments fit --target spark` fits a
+second version through Spark (the sample built by `dbt build --select
++segment_fit_sample`) into the registry folder that holds DuckDB's export; the build
+imports the folder (a glob) and scores with DuckDB's version, pinned by var
+model_version. The Spark fit must find DuckDB's segments (same K, personas, centroids
+within 1e-9) with DuckDB's parameters, and its sample, put in DuckDB's row order, must
+give DuckDB's content_hash bit for bit: the engines' sample keys order the rows
+differently (DuckDB hash() vs Spark xxhash64), and K-Means starts and the input
+fingerprint follow row order, so the two hashes differ for that reason alone.
+
 Runtime, measured on the 2-core machine shared with other jobs (load 7-10): the DuckDB
-build and export 2-3 min, the Spark build 9-11 min, the whole test 11-14 min; the test
-prints its own figures. An unloaded runner was not measured.
+build and export 2-3 min, the Spark build 9-11 min, the whole test 11-14 min; at load
+2-4 with the Spark fit: DuckDB 61 s, the fit step 150 s (with Spark's start), the Spark
+build 224 s, the whole test 7 min 49 s. The test prints its own figures per step.
 """
 
 from __future__ import annotations
@@ -18,6 +29,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import shutil
 import subprocess
 import sys
 import time
@@ -25,9 +38,18 @@ from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from bank_segments.cli import export_model_version
+from bank_segments.segment_models import (
+    fit_params_from_config,
+    fit_registry_row,
+    fit_sample_arrays,
+    plan_build,
+)
+from bank_segments.spark_fit import registry_glob
 from tests.dbt_runner import REPO, DbtRun, run_dbt
 
 pytestmark = pytest.mark.spark
@@ -88,15 +110,24 @@ def spark_build(
     spark_engine: None, duckdb_demo: dict, demo_parquet: Path, tmp_path_factory
 ) -> dict:
     workdir = tmp_path_factory.mktemp("spark")
+    # the Spark registry folder: DuckDB's exported version, then the one fitted on Spark
+    registry = workdir / "registry"
+    registry.mkdir()
+    shutil.copy(duckdb_demo["model_file"], registry)
+    input_vars = {"customers_path": str(demo_parquet), "as_of_date": AS_OF}
     dbt_vars = json.dumps({
-        "customers_path": str(demo_parquet),
-        "as_of_date": AS_OF,
-        "segment_model_import_path": str(duckdb_demo["model_file"]),
+        **input_vars,
+        "segment_model_import_path": registry_glob(registry),
+        # score with DuckDB's version (the parity checks); the registry keeps both
+        "model_version": duckdb_demo["model_file"].stem[14:],
     })  # fmt: skip
     logs = ["--log-path", str(workdir / "logs")]
     history = f"{SCHEMA}.customer_segment_history"
     columns = ", ".join(HISTORY_COLUMNS)
     steps = [
+        # fit through Spark: builds +segment_fit_sample, writes the next version file
+        {"cli": ["fit", "--target", "spark", "--out", str(registry), "--vars",
+                 json.dumps(input_vars), "--target-path", str(workdir / "fit"), *logs]},
         # two threads: each runs its statements on the one shared Spark session
         {"dbt": ["build", "--target", "spark", "--threads", "2", "--vars", dbt_vars,
                  "--target-path", str(workdir / "build"), *logs]},
@@ -118,13 +149,17 @@ def spark_build(
     seconds = time.perf_counter() - started
     assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
     results = json.loads((workdir / "build" / "run_results.json").read_text())
+    steps_seconds = re.findall(r"spark_dbt: step \d+ \(([^)]+)\) took (\d+) s", done.stdout)
     print(
         f"\nspark: demo built and tested in {results['elapsed_time']:.0f} s of dbt time, "
-        f"{seconds:.0f} s with Spark's start and the history reload"
+        f"{seconds:.0f} s with Spark's start, the Spark fit and the history reload; steps: "
+        + ", ".join(f"{name} {took} s" for name, took in steps_seconds)
     )
     return {
         "tables": workdir / "spark" / "warehouse" / f"{SCHEMA}.db",
         "results": {r["unique_id"]: r for r in results["results"]},
+        "registry": registry,
+        "stdout": done.stdout,
     }
 
 
@@ -211,3 +246,84 @@ def test_reloading_a_month_on_spark_replaces_it_and_keeps_the_others(spark_build
     customers = len(spark_rows(spark_build, "customer_segments", "customer_id"))
     as_of = {str(day)[:10]: n for day, n in counts}
     assert as_of == {AS_OF: customers, EARLIER: EARLIER_ROWS}
+
+
+def registry_rows(build: dict) -> list[dict]:
+    """The registry folder's versions (DuckDB's export and the Spark fit), oldest first."""
+    files = sorted(build["registry"].glob("segment_model_*.parquet"))
+    rows = [row for path in files for row in pq.read_table(path).to_pylist()]
+    return sorted(rows, key=lambda row: row["version_number"])
+
+
+def test_spark_fit_writes_the_next_version_with_the_duckdb_parameters(spark_build: dict) -> None:
+    duck, spark = registry_rows(spark_build)
+    assert spark["version_number"] == duck["version_number"] + 1
+    fitted_on = spark["fitted_at"].strftime("%Y%m%d")
+    assert spark["model_version"] == f"v{spark['version_number']:04d}-{fitted_on}"
+    assert f"bank-segments fit: fitted {spark['model_version']} on spark" in spark_build["stdout"]
+    # the fit vars reached the Spark fit through the same model config as the Python model
+    params = fit_params_from_config(duck.get).as_dict()
+    assert fit_params_from_config(spark.get).as_dict() == params
+    assert spark["training_rows"] == spark["fit_sample_rows"] == duck["fit_sample_rows"] == 1500
+    assert spark["features_used"] == duck["features_used"]
+
+
+def test_spark_fit_finds_the_duckdb_segments(spark_build: dict) -> None:
+    duck, spark = registry_rows(spark_build)
+    assert spark["k"] == duck["k"] > 1
+    assert spark["structure_verdict"] == duck["structure_verdict"]
+    persona_map = ("cluster_id", "persona_id", "persona_name", "is_named")
+    assert [tuple(p[f] for f in persona_map) for p in spark["personas"]] == [
+        tuple(p[f] for f in persona_map) for p in duck["personas"]
+    ]
+    for part, fields in {
+        "centroids": ("centroid_z", "centroid_value"),
+        "scaler": ("mean", "std", "clip_lower", "clip_upper"),
+        "clusters": ("training_share", "mean_distance", "distance_p99"),
+    }.items():
+        for s_item, d_item in zip(spark[part], duck[part], strict=True):
+            for name in fields:
+                assert close(s_item[name], d_item[name]), (part, name, s_item, d_item)
+    assert [c["training_customers"] for c in spark["clusters"]] == [
+        c["training_customers"] for c in duck["clusters"]
+    ]
+
+
+def test_the_spark_sample_in_duckdb_row_order_gives_the_duckdb_content_hash(
+    spark_build: dict, duckdb_demo: dict
+) -> None:
+    duck, spark = registry_rows(spark_build)
+    params = fit_params_from_config(spark.get)
+    features = list(params.segment_features)
+    # the demo (1,500 rows) is below fit_sample_size: the sample is every customer
+    files = str(spark_build["tables"] / "int_customer_features" / "*.parquet")
+    spark_rows_ = duckdb.sql(
+        f"select cast(customer_id as varchar) as customer_id, "
+        f"{', '.join(f'cast({name} as double) as {name}' for name in features)} "
+        f"from read_parquet('{files}')"
+    ).to_arrow_table()
+    with duckdb_demo["run"].connect() as con:
+        order = con.sql(
+            "select cast(customer_id as varchar) as customer_id, population_rows "
+            "from segment_fit_sample order by sample_key, customer_id"
+        ).to_arrow_table()
+        persona_rows = con.sql("select * from personas").to_arrow_table().to_pylist()
+        weight_rows = con.sql("select * from persona_signature_weights").to_arrow_table()
+    position = {key: i for i, key in enumerate(spark_rows_.column("customer_id").to_pylist())}
+    taken = spark_rows_.take(pa.array([position[key] for key in order.column(0).to_pylist()]))
+    table = taken.append_column("population_rows", order.column("population_rows"))
+    ids, values, population = fit_sample_arrays(table, features)
+    assert population == len(ids) == 1500
+    plan = plan_build([], params, refit=True, pinned=None, today="20261124")
+    row = fit_registry_row(
+        ids, values, population, persona_rows, weight_rows.to_pylist(), params, plan,
+        fitted_at=spark["fitted_at"], invocation_id=None,
+    )  # fmt: skip
+    assert row["input_fingerprint"] == duck["input_fingerprint"]  # the same values, bit for bit
+    assert row["content_hash"] == duck["content_hash"]
+
+
+def test_the_spark_registry_keeps_every_imported_version(spark_build: dict) -> None:
+    stored = {row["model_version"] for row in spark_rows(spark_build, "segment_model_fit", "1")}
+    assert stored == {row["model_version"] for row in registry_rows(spark_build)}
+    assert len(stored) == 2

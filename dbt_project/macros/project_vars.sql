@@ -10,7 +10,8 @@
     strings are quoted by the macro that uses them.
 
     Kinds: share (a number from 0 to 1), number (min/max, `integer` for whole
-    numbers), path (text), choice (one of `values`), date (YYYY-MM-DD), bounds (a
+    numbers), path (text; `wildcards: true` lets it name several files, a glob),
+    choice (one of `values`), date (YYYY-MM-DD), bounds (a
     mapping attribute -> [low, high]), version (a model version id), names (a list of column names), texts (a list
     of plain names).
     `null: true` allows an unset value (the documented default applies).
@@ -20,8 +21,8 @@
 {% macro project_var_rules() %}
     {{ return({
         'customers_path': {'kind': 'path', 'null': true, 'example': "'exports/customers.csv'"},
-        'segment_model_import_path': {'kind': 'path', 'null': true,
-                                      'example': "'models/segment_model_v0001-20261124.parquet'"},
+        'segment_model_import_path': {'kind': 'path', 'null': true, 'wildcards': true,
+                                      'example': "'models/segment_model_*.parquet'"},
         'exports_path': {'kind': 'path', 'null': true, 'example': "'exports'"},
         'max_rejected_share': {'kind': 'share', 'example': '0.05 (5 %)'},
         'low_confidence_margin': {'kind': 'number', 'min': 0, 'example': '0.5'},
@@ -91,7 +92,7 @@
     {%- elif kind == 'path' -%}
         {%- if value is not string -%}
             {{ return('is not a file path') }}
-        {%- elif modules.re.search('[*?\\[\\]{}]', value) -%}
+        {%- elif modules.re.search('[*?\\[\\]{}]', value) and not rule.get('wildcards') -%}
             {{ return('contains a wildcard; give one file (several files are not merged)') }}
         {%- endif -%}
     {%- elif kind == 'choice' -%}

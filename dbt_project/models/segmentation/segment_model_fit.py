@@ -8,14 +8,13 @@ every customer with the stored parameters). Reads only the bounded fit sample.
 
 import datetime as dt
 
-from bank_segments import __version__
 from bank_segments.segment_models import (
     config_bool,
     config_value,
     fit_params_from_config,
+    fit_registry_row,
     plan_build,
     read_fit_sample,
-    registry_row,
     registry_table,
 )
 
@@ -70,24 +69,17 @@ def _fit_or_score(dbt, session):
 
 
 def _fit(dbt, plan, params, now):
-    # scikit-learn and SciPy load only when a build fits
-    from bank_segments.personas import personas_from_rows
-    from bank_segments.segment_model import fit_segment_model
-
     ids, values, population = read_fit_sample(
         dbt.ref("segment_fit_sample"), params.segment_features
     )
-    personas = personas_from_rows(
+    return fit_registry_row(
+        ids,
+        values,
+        population,
         dbt.ref("personas").to_arrow_table().to_pylist(),
         dbt.ref("persona_signature_weights").to_arrow_table().to_pylist(),
-    )
-    fitted = fit_segment_model(values, params, personas, ids=ids, training_rows=population)
-    row = registry_row(
-        fitted,
-        model_version=plan.model_version,
-        version_number=plan.version_number,
+        params,
+        plan,
         fitted_at=now,
         invocation_id=config_value(dbt.config.get("invocation_id")),
-        package_version=__version__,
     )
-    return row
