@@ -70,10 +70,7 @@ band_counts as (
 grid as (
 
     select
-        segment_profiles.persona_id,
-        segment_profiles.persona_name,
-        segment_profiles.display_order,
-        segment_profiles.model_version,
+        {{ marts_persona_columns('segment_profiles') }},
         segment_profiles.customers as persona_customers,
         kpi_bands.band_type,
         kpi_bands.band_name,

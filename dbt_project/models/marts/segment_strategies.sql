@@ -29,10 +29,7 @@ business_areas as (
 grid as (
 
     select
-        segment_profiles.persona_id,
-        segment_profiles.persona_name,
-        segment_profiles.display_order,
-        segment_profiles.model_version,
+        {{ marts_persona_columns('segment_profiles') }},
         business_areas.business_area,
         business_areas.area_order
 
