@@ -16,6 +16,8 @@
 {%- set epsilon = bank_var('drift_psi_epsilon') %}
 {%- set moderate_at = bank_var('drift_psi_moderate') %}
 {%- set significant_at = bank_var('drift_psi_significant') %}
+{#- at most ten bins: the training deciles' nine cut points (bank_segments/drift.py) #}
+{%- set max_bins = 10 %}
 
 with
 
@@ -31,61 +33,63 @@ deciles as (
 
 ),
 
--- one row per customer and feature: the portable unpivot
-feature_values as (
+-- one row per version and feature: the upper edges of its bins side by side (bin d
+-- is (upper_edge_{d-1}, upper_edge_d]; the last bin's upper edge is null, open)
+bin_edges as (
+
+    select
+        model_version,
+        feature,
+        {%- for decile in range(1, max_bins) %}
+            max(
+                case when decile = {{ decile }} then upper_edge end
+            ) as upper_edge_{{ decile }}{% if not loop.last %},{% endif %}
+        {%- endfor %}
+
+    from deciles
+    group by model_version, feature
+
+),
+
+-- one row per as-of date, version, feature and bin: how many customers fall in it
+-- and the sum of their values. Each feature is binned by a CASE ladder over its
+-- edges: one pass over the customers per feature, no range join.
+bin_counts as (
 
     {%- for feature in features %}
 
         select
-            as_of_date,
-            model_version,
-            '{{ feature }}' as feature,
-            cast({{ feature }} as double) as feature_value
+            segments.as_of_date,
+            segments.model_version,
+            bin_edges.feature,
+            case
+                {%- for decile in range(1, max_bins) %}
+                    when
+                        bin_edges.upper_edge_{{ decile }} is null
+                        or cast(segments.{{ feature }} as double)
+                        <= bin_edges.upper_edge_{{ decile }}
+                        then {{ decile }}
+                {%- endfor %}
+                else {{ max_bins }}
+            end as decile,
+            count(*) as customers,
+            sum(cast(segments.{{ feature }} as double)) as value_sum
+
         from segments
+        inner join bin_edges
+            on
+                segments.model_version = bin_edges.model_version
+                and bin_edges.feature = '{{ feature }}'
+        group by
+            segments.as_of_date,
+            segments.model_version,
+            bin_edges.feature,
+            decile
         {%- if not loop.last %}
 
             union all
         {%- endif %}
     {%- endfor %}
-
-),
-
--- bins are right-closed, (lower_edge, upper_edge]; null edges are the open ends
-binned as (
-
-    select
-        feature_values.as_of_date,
-        feature_values.model_version,
-        feature_values.feature,
-        deciles.decile
-
-    from feature_values
-    inner join deciles
-        on
-            feature_values.model_version = deciles.model_version
-            and feature_values.feature = deciles.feature
-            and (
-                deciles.lower_edge is null
-                or feature_values.feature_value > deciles.lower_edge
-            )
-            and (
-                deciles.upper_edge is null
-                or feature_values.feature_value <= deciles.upper_edge
-            )
-
-),
-
-bin_counts as (
-
-    select
-        as_of_date,
-        model_version,
-        feature,
-        decile,
-        count(*) as customers
-
-    from binned
-    group by as_of_date, model_version, feature, decile
 
 ),
 
@@ -95,10 +99,10 @@ feature_totals as (
         as_of_date,
         model_version,
         feature,
-        count(*) as customers,
-        avg(feature_value) as mean_value
+        sum(customers) as customers,
+        sum(value_sum) / sum(customers) as mean_value
 
-    from feature_values
+    from bin_counts
     group by as_of_date, model_version, feature
 
 ),
