@@ -34,12 +34,15 @@ deciles as (
 ),
 
 -- one row per version and feature: the upper edges of its bins side by side (bin d
--- is (upper_edge_{d-1}, upper_edge_d]; the last bin's upper edge is null, open)
+-- is (upper_edge_{d-1}, upper_edge_d]; the last bin's upper edge is null, open), and
+-- the training moments (the same on every bin row of a feature)
 bin_edges as (
 
     select
         model_version,
         feature,
+        max(training_mean) as training_mean,
+        max(training_std) as training_std,
         {%- for decile in range(1, max_bins) %}
             max(
                 case when decile = {{ decile }} then upper_edge end
@@ -152,18 +155,6 @@ psi as (
 
 ),
 
-training_moments as (
-
-    select distinct
-        model_version,
-        feature,
-        training_mean,
-        training_std
-
-    from deciles
-
-),
-
 final as (
 
     select
@@ -176,9 +167,9 @@ final as (
         feature_totals.customers,
         psi.psi,
         feature_totals.mean_value,
-        training_moments.training_mean,
-        (feature_totals.mean_value - training_moments.training_mean)
-        / nullif(training_moments.training_std, 0) as mean_shift_sd,
+        bin_edges.training_mean,
+        (feature_totals.mean_value - bin_edges.training_mean)
+        / nullif(bin_edges.training_std, 0) as mean_shift_sd,
 
         -- verdict
         case
@@ -193,10 +184,10 @@ final as (
             psi.as_of_date = feature_totals.as_of_date
             and psi.model_version = feature_totals.model_version
             and psi.feature = feature_totals.feature
-    inner join training_moments
+    inner join bin_edges
         on
-            psi.model_version = training_moments.model_version
-            and psi.feature = training_moments.feature
+            psi.model_version = bin_edges.model_version
+            and psi.feature = bin_edges.feature
 
 )
 
