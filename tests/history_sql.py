@@ -28,7 +28,7 @@ def render_model(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
     template = environment.from_string((HISTORY / f"{name}.sql").read_text())
     return template.render(
         config=lambda **_: "",
-        bank_snapshot_config=dict,
+        bank_snapshot_config=lambda *_, **__: {},
         ref=lambda model: model,
         var=lambda key, default=None: overrides.get(key, DECLARED_VARS.get(key, default)),
         bank_var=lambda key: overrides.get(key, DECLARED_VARS[key]),

@@ -4,7 +4,9 @@ The history folder is disabled until the registry lands, so this test copies the
 model file and its yml entry (contract included) into a minimal dbt project whose
 customer_segments stand-in reads one month's rows from a CSV. It loads January,
 February, then January again, and checks the snapshot is replaced, never duplicated,
-and February is never lost (also not by `--full-refresh`).
+and February is never lost (also not by `--full-refresh`). int_customer_segments_paired
+(incremental on to_as_of) is copied too: after loads in any order, backfills and
+reloads included, its pairs equal a from-scratch rebuild.
 """
 
 from __future__ import annotations
@@ -40,9 +42,10 @@ from read_csv('{{ var("month_path") }}', header = true, all_varchar = true)
 """
 
 
-@pytest.fixture(scope="module")
-def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("history_project")
+HISTORY_MODELS = ("customer_segment_history", "int_customer_segments_paired")
+
+
+def _make_project(root: Path) -> Path:
     (root / "models").mkdir()
     (root / "dbt_project.yml").write_text(
         "name: history_check\nversion: '1.0.0'\nconfig-version: 2\nprofile: history_check\n"
@@ -53,17 +56,23 @@ def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
         f"      path: {root / 'warehouse.duckdb'}\n      threads: 1\n"
     )
     (root / "models" / "customer_segments.sql").write_text(STAND_IN)
-    shutil.copy(HISTORY / "customer_segment_history.sql", root / "models")
+    for name in HISTORY_MODELS:
+        shutil.copy(HISTORY / f"{name}.sql", root / "models")
     # the incremental config comes from a dispatch macro (bank_snapshot_config)
     (root / "macros").mkdir()
     shutil.copy(REPO / "dbt_project" / "macros" / "cross_db.sql", root / "macros")
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
-    entry = next(m for m in models if m["name"] == "customer_segment_history")
-    (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": [entry]}))
+    entries = [m for m in models if m["name"] in HISTORY_MODELS]
+    (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": entries}))
     for name in ("test_marts_unique_combination.sql",):
         (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "dbt_project" / "tests" / "generic" / name, root / "tests" / "generic")
     return root
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return _make_project(tmp_path_factory.mktemp("history_project"))
 
 
 def _month(project: Path, as_of: str, customers: list[tuple[str, str]]) -> Path:
@@ -114,3 +123,41 @@ def test_a_failed_load_loses_no_snapshot(project: Path) -> None:
     broken.write_text(broken.read_text().replace(",10", ",not a number"))
     _build(project, broken, succeeds=False)
     assert _counts(project) == before
+
+
+def _pairs(project: Path) -> list[tuple]:
+    with duckdb.connect(str(project / "warehouse.duckdb"), read_only=True) as connection:
+        return connection.sql(
+            "select cast(from_as_of as varchar), cast(to_as_of as varchar), customer_id,"
+            " from_persona_id, to_persona_id from int_customer_segments_paired order by all"
+        ).fetchall()
+
+
+def test_pairs_built_a_load_at_a_time_equal_a_rebuild_backfill_and_reload_included(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    project = _make_project(tmp_path_factory.mktemp("paired_project"))
+    months = {
+        "2026-01-31": [("C1", "growth"), ("C2", "growth"), ("C3", "credit")],
+        "2026-02-28": [("C1", "growth"), ("C2", "lifestyle"), ("C4", "premium")],
+        "2026-03-31": [("C1", "lifestyle"), ("C4", "premium"), ("C5", "growth")],
+    }
+    files = {as_of: _month(project, as_of, rows) for as_of, rows in months.items()}
+    # January, then March (one pair Jan -> Mar), then February is backfilled between them
+    for as_of in ("2026-01-31", "2026-03-31", "2026-02-28"):
+        _build(project, files[as_of])
+    pairs = _pairs(project)
+    assert {(p[0], p[1]) for p in pairs} == {
+        ("2026-01-31", "2026-02-28"),
+        ("2026-02-28", "2026-03-31"),
+    }
+    assert ("2026-01-31", "2026-02-28", "C2", "growth", "lifestyle") in pairs
+    assert ("2026-02-28", "2026-03-31", "C2", "lifestyle", "gone") in pairs
+    assert ("2026-01-31", "2026-02-28", "C4", "new", "premium") in pairs
+    # a corrected February: C2 stays growth; both pairs touching February change
+    _build(project, _month(project, "2026-02-28", [("C1", "growth"), ("C2", "growth")]))
+    incremental = _pairs(project)
+    assert ("2026-01-31", "2026-02-28", "C2", "growth", "growth") in incremental
+    assert ("2026-02-28", "2026-03-31", "C4", "new", "premium") in incremental
+    _build(project, files["2026-03-31"], "--full-refresh", "--select", "int_customer_segments_paired")
+    assert _pairs(project) == incremental

@@ -148,23 +148,24 @@
 {% endmacro %}
 
 
-{% macro bank_snapshot_config() %}
+{% macro bank_snapshot_config(date_column='as_of_date') %}
     {#-
         The incremental config of a monthly snapshot (customer_segment_history,
-        segment_drift, segment_cluster_drift): loading an as-of date again replaces
-        that date's rows and leaves every other date alone.
+        segment_drift, segment_cluster_drift; int_customer_segments_paired keyed on
+        to_as_of): loading a date again replaces that date's rows and leaves every
+        other date alone.
     -#}
-    {{ return(adapter.dispatch('bank_snapshot_config')()) }}
+    {{ return(adapter.dispatch('bank_snapshot_config')(date_column)) }}
 {% endmacro %}
 
-{% macro default__bank_snapshot_config() %}
-    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': 'as_of_date'}) }}
+{% macro default__bank_snapshot_config(date_column) %}
+    {{ return({'incremental_strategy': 'delete+insert', 'unique_key': date_column}) }}
 {% endmacro %}
 
-{% macro spark__bank_snapshot_config() %}
-    {#- dbt-spark has no delete+insert; insert_overwrite of an as_of_date partition
-        replaces exactly that date (dynamic partition overwrite) on Parquet and Delta. -#}
-    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': ['as_of_date']}) }}
+{% macro spark__bank_snapshot_config(date_column) %}
+    {#- dbt-spark has no delete+insert; insert_overwrite of a date partition replaces
+        exactly that date (dynamic partition overwrite) on Parquet and Delta. -#}
+    {{ return({'incremental_strategy': 'insert_overwrite', 'partition_by': [date_column]}) }}
 {% endmacro %}
 
 

@@ -1,6 +1,19 @@
 -- One row per customer and pair of consecutive as-of dates, with the customer's
 -- segment on both dates; a customer missing on one side is 'new' or 'gone' there.
 -- Shared by segment_migration and customer_segment_changes.
+-- Incremental on to_as_of: a build pairs only the dates its load touched, so a
+-- monthly run costs one pair however long the history grows. Loading date d changes
+-- the pair ending at d and the pair starting at d (which ends at the next date): both
+-- are keyed by their to_as_of, which delete+insert (Spark: insert_overwrite of the
+-- partition) replaces; a backfill between a and b thus replaces (a, b) by (a, d) and
+-- (d, b). The pairs are derived data: --full-refresh rebuilds them from the history.
+-- depends_on: {{ ref('customer_segments') }}
+{{
+    config(
+        materialized='incremental',
+        **bank_snapshot_config('to_as_of')
+    )
+}}
 
 with
 
@@ -9,6 +22,15 @@ history as (
     select * from {{ ref('customer_segment_history') }}
 
 ),
+{%- if is_incremental() %}
+
+-- the as-of dates of this build's load
+loaded_dates as (
+
+    select distinct as_of_date from {{ ref('customer_segments') }}
+
+),
+{%- endif %}
 
 as_of_dates as (
 
@@ -30,6 +52,12 @@ date_pairs as (
 
     select * from consecutive_dates
     where from_as_of is not null
+    {%- if is_incremental() %}
+        and (
+            to_as_of in (select loaded_dates.as_of_date from loaded_dates)
+            or from_as_of in (select loaded_dates.as_of_date from loaded_dates)
+        )
+    {%- endif %}
 
 ),
 

@@ -102,7 +102,7 @@ feature_totals as (
         as_of_date,
         model_version,
         feature,
-        sum(customers) as customers,
+        cast(sum(customers) as bigint) as customers,
         sum(value_sum) / sum(customers) as mean_value
 
     from bin_counts
