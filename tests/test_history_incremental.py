@@ -159,5 +159,7 @@ def test_pairs_built_a_load_at_a_time_equal_a_rebuild_backfill_and_reload_includ
     incremental = _pairs(project)
     assert ("2026-01-31", "2026-02-28", "C2", "growth", "growth") in incremental
     assert ("2026-02-28", "2026-03-31", "C4", "new", "premium") in incremental
-    _build(project, files["2026-03-31"], "--full-refresh", "--select", "int_customer_segments_paired")
+    _build(
+        project, files["2026-03-31"], "--full-refresh", "--select", "int_customer_segments_paired"
+    )
     assert _pairs(project) == incremental
