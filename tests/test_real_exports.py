@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import shutil
+import subprocess
 from pathlib import Path
 
 import numpy as np
@@ -293,6 +294,18 @@ def test_report_refuses_a_warehouse_never_published(tmp_path: Path) -> None:
 
 
 # ------------------------------------------------------------------ audit points
+
+
+def test_doubled_carriage_returns_name_the_cause_and_the_repair(tmp_path: Path) -> None:
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    path = _write(tmp_path / "twice_converted.csv", list(ATTRIBUTES), body, newline="\r\r\n")
+    output = _one_line_error(_build(tmp_path, path))
+    assert f"customers_path '{path}': line 2 and others end in CR CR LF" in output
+    assert "Error when sniffing" not in output
+    # the repair the message gives makes the file load
+    subprocess.run(["sed", "-i", "s/\\r\\r$/\\r/", str(path)], check=True)
+    _assert_all_valid(_build(tmp_path, path), ROWS)
 
 
 def test_two_columns_for_one_attribute_stop_the_build(tmp_path: Path) -> None:

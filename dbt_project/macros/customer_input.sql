@@ -98,6 +98,19 @@
             ~ " per customer") }}
     {%- endif -%}
     {%- set header_line = lines[0].lstrip('\ufeff') -%}
+    {#- The line reader splits at CR and at LF: a line that still starts with LF or ends
+        with CR had a CR too many, as in CR CR LF (a file converted to Windows line
+        endings twice). DuckDB's CSV sniffer fails on it with advice that does not
+        apply here, so name the cause and the repair instead. -#}
+    {%- for line in lines[1:] if line.startswith('\n') or line.endswith('\r') -%}
+        {%- if loop.first -%}
+            {{ exceptions.raise_compiler_error(
+                "customers_path '" ~ path ~ "': line " ~ (lines.index(line) + 1)
+                ~ " and others end in CR CR LF, one carriage return too many (a file"
+                ~ " converted to Windows line endings twice). Export the file again, or"
+                ~ " repair it with: sed -i 's/\r\r$/\r/' '" ~ path ~ "'") }}
+        {%- endif -%}
+    {%- endfor -%}
 
     {%- set delimiter = bank_var('csv_delimiter') -%}
     {%- if delimiter is none -%}
