@@ -303,8 +303,10 @@ def test_doubled_carriage_returns_name_the_cause_and_the_repair(tmp_path: Path) 
     output = _one_line_error(_build(tmp_path, path))
     assert f"customers_path '{path}': line 2 and others end in CR CR LF" in output
     assert "Error when sniffing" not in output
-    # the repair the message gives makes the file load
-    subprocess.run(["sed", "-i", "s/\\r\\r$/\\r/", str(path)], check=True)
+    # the repair the message prints, run as printed, makes the file load
+    repair = f"sed -i 's/\\r\\r$/\\r/' '{path}'"
+    assert repair in output
+    subprocess.run(["sh", "-c", repair], check=True)
     _assert_all_valid(_build(tmp_path, path), ROWS)
 
 

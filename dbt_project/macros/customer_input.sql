@@ -108,7 +108,7 @@
                 "customers_path '" ~ path ~ "': line " ~ (lines.index(line) + 1)
                 ~ " and others end in CR CR LF, one carriage return too many (a file"
                 ~ " converted to Windows line endings twice). Export the file again, or"
-                ~ " repair it with: sed -i 's/\r\r$/\r/' '" ~ path ~ "'") }}
+                ~ " repair it with: sed -i 's/\\r\\r$/\\r/' '" ~ path ~ "'") }}
         {%- endif -%}
     {%- endfor -%}
 
