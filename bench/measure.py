@@ -163,6 +163,7 @@ def dbt_build(
     cap_seconds: float | None,
     extra_env: dict[str, str] | None = None,
     target: str | None = None,
+    dbt_vars: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """``dbt build`` into the warehouse under ``run_dir`` (a fresh one when ``fresh``).
 
@@ -182,8 +183,11 @@ def dbt_build(
     command += ["--target-path", str(run_dir / "target"), "--log-path", str(run_dir / "logs")]
     if target:
         command += ["--target", target]
+    build_vars = dict(dbt_vars or {})
     if customers is not None:
-        command += ["--vars", json.dumps({"customers_path": str(customers)})]
+        build_vars["customers_path"] = str(customers)
+    if build_vars:
+        command += ["--vars", json.dumps(build_vars)]
     env = {
         **os.environ,
         "BANK_SEGMENTS_DB": str(db_path),

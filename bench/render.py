@@ -129,6 +129,7 @@ def render(results: dict[str, Any]) -> str:
     notes = BENCH / "notes.md"
     return environment.get_template("BENCHMARKS.md.j2").render(
         results=results,
+        sizes_by_rows={size["rows"]: size for size in results.get("sizes", [])},
         targets=targets(results),
         notes=notes.read_text() if notes.exists() else "",
     )

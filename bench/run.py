@@ -216,6 +216,11 @@ def main(argv: list[str] | None = None) -> int:
     results["load_average_end"] = load_average()
 
     options.results.parent.mkdir(parents=True, exist_ok=True)
+    if options.results.exists():
+        # the Spark column is measured separately (bench/spark_run.py): keep it
+        previous = json.loads(options.results.read_text())
+        if "spark" in previous:
+            results["spark"] = previous["spark"]
     options.results.write_text(json.dumps(results, indent=2) + "\n")
     options.out.write_text(render(results))
     print(f"[bench] wrote {rel(options.results)} and {rel(options.out)}", flush=True)
