@@ -224,3 +224,42 @@ def peer(
         result["ok"] = False
     print(f"[bench] {run_dir.name}: {name}: {result['wall_seconds']:.1f} s", flush=True)
     return result
+
+
+#: The smallest dbt-duckdb project: one model, two data tests (``dbt_floor``).
+_FLOOR_PROJECT = {
+    "dbt_project.yml": (
+        "name: dbt_floor\nversion: '1.0.0'\nconfig-version: 2\nprofile: dbt_floor\n"
+        "flags: {send_anonymous_usage_stats: false}\n"
+    ),
+    "models/one.sql": "select 1 as id\n",
+    "models/one.yml": (
+        "version: 2\nmodels:\n  - name: one\n    columns:\n      - name: id\n"
+        "        data_tests: [unique, not_null]\n"
+    ),
+}
+
+
+def dbt_floor(run_dir: Path, cap_seconds: float | None) -> dict[str, Any]:
+    """dbt's own fixed cost here: a fresh ``dbt build`` of a one-model DuckDB project.
+
+    Start-up, a parse from scratch, one model and two tests: what any dbt-duckdb
+    project pays before its own work, the floor under the shipped-seed build.
+    """
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for name, text in _FLOOR_PROJECT.items():
+        (run_dir / name).parent.mkdir(parents=True, exist_ok=True)
+        (run_dir / name).write_text(text)
+    (run_dir / "profiles.yml").write_text(
+        "dbt_floor:\n  target: dev\n  outputs:\n    dev: {type: duckdb, path: "
+        f"'{run_dir / 'floor.duckdb'}', threads: 1}}\n"
+    )
+    command = [dbt_executable(), "build", "--project-dir", str(run_dir)]
+    command += ["--profiles-dir", str(run_dir), "--target-path", str(run_dir / "target")]
+    command += ["--log-path", str(run_dir / "logs")]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    print("[bench] dbt floor (one-model project) ...", flush=True)
+    result = {"label": "dbt floor", **measure(command, run_dir / "dbt_floor.log", env, cap_seconds)}
+    result.update(run_results(run_dir / "target" / "run_results.json"))
+    print(f"[bench] dbt floor: {result['wall_seconds']:.1f} s", flush=True)
+    return result

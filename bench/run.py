@@ -43,7 +43,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import BENCH, REPO, dbt_build, peer, rel
+from measure import BENCH, REPO, dbt_build, dbt_floor, peer, rel
 from render import render
 
 GENERATOR_SEED = 42
@@ -204,6 +204,7 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": [],
     }
     if not options.skip_seed_build:
+        results["dbt_floor"] = dbt_floor(options.work_dir / "dbt_floor", options.build_cap_seconds)
         results["seed_build"] = dbt_build(
             "seed build",
             options.work_dir / "seed",
