@@ -164,6 +164,7 @@ def dbt_build(
     extra_env: dict[str, str] | None = None,
     target: str | None = None,
     dbt_vars: dict[str, Any] | None = None,
+    extra_args: list[str] | None = None,
 ) -> dict[str, Any]:
     """``dbt build`` into the warehouse under ``run_dir`` (a fresh one when ``fresh``).
 
@@ -188,6 +189,7 @@ def dbt_build(
         build_vars["customers_path"] = str(customers)
     if build_vars:
         command += ["--vars", json.dumps(build_vars)]
+    command += extra_args or []
     env = {
         **os.environ,
         "BANK_SEGMENTS_DB": str(db_path),
