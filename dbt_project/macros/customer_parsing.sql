@@ -257,6 +257,13 @@
     {%- if not execute -%}
         {{ return('select 1') }}
     {%- endif -%}
+    {%- if '\\' in path_literal -%}
+        {#- Hadoop reads a backslash in a file source's path as a glob escape -#}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ path_literal[1:-1] | replace("''", "'") ~ "' holds a"
+            ~ " backslash, which Spark reads as a glob escape: rename the file or folder,"
+            ~ " or build on DuckDB") }}
+    {%- endif -%}
     {%- set probe = this.schema ~ '.bank_path_probe_'
         ~ local_md5(invocation_id ~ this.identifier ~ path_literal)[:16] -%}
     {%- do run_query('drop table if exists ' ~ probe) -%}
