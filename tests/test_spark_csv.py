@@ -250,7 +250,7 @@ def test_a_csv_gz_that_is_not_gzip_is_one_line_on_spark(builds: dict) -> None:
     output = builds["output"]
     assert (
         f"customers_path '{builds['not_gzip']}' is empty or not readable as text: it needs a "
-        "header line and one row per customer (a .csv.gz file gzip-compressed)"
+        "header line and one row per customer; a .csv.gz file must be gzip-compressed"
     ) in output
     # (DuckDB stops earlier, in its own one line: "Input is not a GZIP stream: <path>")
     assert "\tat org.apache" not in output and "Py4JJavaError" not in output

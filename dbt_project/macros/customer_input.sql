@@ -66,7 +66,8 @@
         {%- if raw | length == 0 -%}
             {{ exceptions.raise_compiler_error(
                 "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
-                ~ " header line and one row per customer (a .csv.gz file gzip-compressed)") }}
+                ~ " header line and one row per customer; a .csv.gz file must be"
+                ~ " gzip-compressed") }}
         {%- endif -%}
         {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff'] or '\x00' in raw[0] -%}
             {%- set encoding = 'utf-16' -%}
@@ -95,7 +96,8 @@
     {%- if lines | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
-            ~ " header line and one row per customer (a .csv.gz file gzip-compressed)") }}
+            ~ " header line and one row per customer; a .csv.gz file must be"
+            ~ " gzip-compressed") }}
     {%- endif -%}
     {%- set header_line = lines[0].lstrip('\ufeff') -%}
 
