@@ -158,7 +158,11 @@ def builds(spark_engine: None, tmp_path_factory: pytest.TempPathFactory) -> dict
         )
         for name, path in files.items()
     }
-    spark.wait()
+    try:
+        spark.wait(timeout=1800)
+    except subprocess.TimeoutExpired:
+        spark.kill()
+        raise
     output = log.read_text(errors="replace")
     seconds = time.perf_counter() - started
     assert spark.returncode == 0, output[-6000:]
