@@ -4,8 +4,9 @@
 
 STEPS_JSON is a list of steps, each {"dbt": [args...]} (a dbt invocation),
 {"cli": [args...]} (a `bank-segments` command, e.g. `fit --target spark`, which runs dbt
-in this process too) or {"sql": "..."} (a statement on the session dbt opened). The
-embedded Derby metastore admits one process at a time, and starting Spark costs 15-60 s,
+in this process too) or {"sql": "..."} (a statement on the session dbt opened). A dbt
+step with "fails": true is expected to fail (an error case; its success stops the run).
+The embedded Derby metastore admits one process at a time, and starting Spark costs 15-60 s,
 so the steps share the session; it takes every setting from profiles.yml (dbt opens it
 first). Each step's wall time is printed as `spark_dbt: step N (...) took S s`. Exit code
 0 when every step succeeded; the first failing step stops the run.
@@ -30,8 +31,9 @@ def main(argv: list[str]) -> int:
         started = time.perf_counter()
         if "dbt" in step:
             name = f"dbt {step['dbt'][0]}"
-            if not runner.invoke(step["dbt"]).success:
-                print(f"spark_dbt: step {number} ({name}) failed", file=sys.stderr)
+            if runner.invoke(step["dbt"]).success == step.get("fails", False):
+                outcome = "succeeded, expected to fail" if step.get("fails") else "failed"
+                print(f"spark_dbt: step {number} ({name}) {outcome}", file=sys.stderr)
                 return 1
         elif "cli" in step:
             from bank_segments.cli import main as bank_segments

@@ -65,8 +65,9 @@
         {%- set raw = customer_file_lines(path, 'latin-1', 1) -%}
         {%- if raw | length == 0 -%}
             {{ exceptions.raise_compiler_error(
-                "customers_path '" ~ path ~ "' is empty: it needs a header line and one row"
-                ~ " per customer") }}
+                "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
+                ~ " header line and one row per customer; a .csv.gz file must be"
+                ~ " gzip-compressed") }}
         {%- endif -%}
         {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff'] or '\x00' in raw[0] -%}
             {%- set encoding = 'utf-16' -%}
@@ -77,7 +78,7 @@
                     select line from {{ bank_read_lines(sql_text(path), "'latin-1'") }}
                     limit 100000
                 ) as head
-                where regexp_matches(line, '[\x{80}-\x{ff}]')
+                where {{ bank_has_high_byte('line') }}
                 limit 50
             {%- endset -%}
             {#- a namespace: a plain set inside a loop does not outlive the loop -#}
@@ -94,8 +95,9 @@
     {%- set lines = customer_file_lines(path, encoding, 200) -%}
     {%- if lines | length == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ path ~ "' is empty: it needs a header line and one row"
-            ~ " per customer") }}
+            "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
+            ~ " header line and one row per customer; a .csv.gz file must be"
+            ~ " gzip-compressed") }}
     {%- endif -%}
     {%- set header_line = lines[0].lstrip('\ufeff') -%}
     {#- The line reader splits at CR and at LF: a line that still starts with LF or ends
@@ -201,8 +203,9 @@
     {%- set found = run_query(bank_path_exists_sql(sql_text(path))) -%}
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ path ~ "' does not exist or is not readable"
-        ) }}
+            "customers_path '" ~ path ~ "' does not exist or is not readable: give"
+            ~ " the path of a .csv, .csv.gz or .parquet file, absolute or relative to the"
+            ~ " folder dbt runs in") }}
     {%- endif -%}
 
     {%- if kind == 'parquet' -%}
@@ -392,7 +395,9 @@
         {%- endif -%}
     {%- endif -%}
     {%- for column in columns -%}
-        {%- if column.is_string() -%}
+        {#- dbt's is_string() knows no Spark `string` (nor varchar(n), char(n)) -#}
+        {%- if column.is_string()
+            or (column.dtype | lower).split('(')[0] in ['string', 'varchar', 'char'] -%}
             {%- do text_columns.append(column.name | lower) -%}
         {%- endif -%}
     {%- endfor -%}

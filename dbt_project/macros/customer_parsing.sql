@@ -136,16 +136,90 @@
 
 
 {% macro spark__bank_read_lines(path_literal, encoding_literal) %}
-    {#- CSV detection reads lines; not supported yet on Spark (see spark__bank_read_csv). -#}
-    {{ return(spark__bank_read_csv(path_literal, "','", encoding_literal)) }}
+    {#-
+        Spark SQL takes no reader options in `FROM csv.`path``, and its text source is
+        UTF-8 only: a temporary view over the csv source with a separator no line
+        holds and no quoting gives each line whole, in the encoding asked for.
+        multiLine streams the file through the charset (UTF-16 needs it); corrupt
+        files (a .csv.gz that is not gzip) read as no lines, which the caller reports.
+    -#}
+    {%- set view = 'bank_customer_lines_' ~ local_md5(path_literal ~ encoding_literal)[:16] -%}
+    {%- if execute -%}
+        {%- do run_query(
+            "create or replace temporary view " ~ view ~ " (line string) using csv options ("
+            ~ "path " ~ bank_spark_literal(path_literal) ~ ", header 'false',"
+            ~ " sep '\\u0000\\u0001\\u0002', quote '', escape '',"
+            ~ " encoding " ~ bank_spark_encoding(encoding_literal) ~ ", multiLine 'true',"
+            ~ " ignoreCorruptFiles 'true', ignoreLeadingWhiteSpace 'false',"
+            ~ " ignoreTrailingWhiteSpace 'false')") -%}
+    {%- endif -%}
+    {#- the csv source reads an empty field as null; a line is text -#}
+    {{ return("(select coalesce(line, '') as line from " ~ view ~ ") as " ~ view) }}
 {% endmacro %}
 
 
 {% macro spark__bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
-    {#- Not supported yet on Spark: a CSV with a header needs a temporary view. -#}
-    {{ exceptions.raise_compiler_error(
-        "customers_path " ~ path_literal ~ ": CSV input is not supported on the spark"
-        ~ " target yet; convert it to Parquet or build on DuckDB") }}
+    {#-
+        An external table over the file, in the model's schema: stg_customers__input is
+        a view, and Spark refuses a view over a temporary view. The header row names
+        the columns, every column a string (no inferSchema), '"' quotes and doubles as
+        its own escape (RFC 4180, as DuckDB), quoted line breaks are kept (multiLine).
+        Spark drops a UTF-8 byte order mark and reads CRLF line ends itself. Recreated
+        on every read; dropping an external table never deletes the file.
+    -#}
+    {%- set table = this.schema ~ '.customers_csv_file' -%}
+    {%- if execute -%}
+        {%- do run_query('drop table if exists ' ~ table) -%}
+        {%- do run_query(
+            "create table " ~ table ~ " using csv options ("
+            ~ "path " ~ bank_spark_literal(path_literal) ~ ", header 'true',"
+            ~ " inferSchema 'false', sep " ~ bank_spark_literal(delimiter_literal) ~ ","
+            ~ " quote '\"', escape '\"', encoding " ~ bank_spark_encoding(encoding_literal)
+            ~ ", multiLine 'true', mode 'PERMISSIVE', ignoreLeadingWhiteSpace 'false',"
+            ~ " ignoreTrailingWhiteSpace 'false')"
+            ~ " comment 'customers_path read as CSV for stg_customers__input; recreated"
+            ~ " on every build'") -%}
+    {%- endif -%}
+    {{ return(table) }}
+{% endmacro %}
+
+
+{% macro bank_spark_literal(text_literal) %}
+    {#-
+        A SQL string literal of sql_text (quotes doubled) as Spark reads it: Spark
+        treats a backslash as an escape, so backslashes and quotes are escaped again.
+    -#}
+    {%- set value = text_literal[1:-1] | replace("''", "'") -%}
+    {{ return("'" ~ value | replace('\\', '\\\\') | replace("'", "\\'") ~ "'") }}
+{% endmacro %}
+
+
+{% macro bank_spark_identifier_path(text_literal) %}
+    {#- A path from sql_text as the body of a Spark `format.`path`` name (` doubled). -#}
+    {{ return(text_literal[1:-1] | replace("''", "'") | replace('`', '``')) }}
+{% endmacro %}
+
+
+{% macro bank_spark_encoding(encoding_literal) %}
+    {#- An encoding literal (utf-8, utf-16, latin-1) as Spark's csv source names it. -#}
+    {%- set names = {'utf-8': 'UTF-8', 'utf-16': 'UTF-16', 'latin-1': 'ISO-8859-1'} -%}
+    {%- set encoding = encoding_literal[1:-1] | replace("''", "'") -%}
+    {{ return(bank_spark_literal(sql_text(names.get(encoding | lower, encoding)))) }}
+{% endmacro %}
+
+
+{% macro bank_has_high_byte(expression) %}
+    {#- True when text holds a character U+0080..U+00FF (a byte above 127 read as Latin-1). -#}
+    {{ return(adapter.dispatch('bank_has_high_byte', 'bank_segments')(expression)) }}
+{% endmacro %}
+
+{% macro default__bank_has_high_byte(expression) %}
+    {{ return("regexp_matches(" ~ expression ~ ", '[\\x{80}-\\x{ff}]')") }}
+{% endmacro %}
+
+{% macro spark__bank_has_high_byte(expression) %}
+    {#- Spark unescapes the literal first: '\\x' reaches Java's regex as \x. -#}
+    {{ return("(" ~ expression ~ " rlike '[\\\\x{80}-\\\\x{ff}]')") }}
 {% endmacro %}
 
 
@@ -160,7 +234,7 @@
 
 {% macro spark__bank_read_parquet(path_literal) %}
     {{ return("(select *, _metadata.row_index as file_row_number from parquet.`"
-        ~ path_literal[1:-1] ~ "`) as parquet_file") }}
+        ~ bank_spark_identifier_path(path_literal) ~ "`) as parquet_file") }}
 {% endmacro %}
 
 
@@ -174,8 +248,30 @@
 {% endmacro %}
 
 {% macro spark__bank_path_exists_sql(path_literal) %}
-    {#- Spark has no glob(): reading the file's schema fails when the path is missing. -#}
-    {{ return("select 1") }}
+    {#-
+        Spark has no glob(), and every file source refuses a missing path with an
+        error. A table's location may be missing (it lists as empty), so an external
+        binaryFile table over the path counts the files there (the content is not
+        read), and is dropped at once: dropping an external table leaves the files.
+    -#}
+    {%- if not execute -%}
+        {{ return('select 1') }}
+    {%- endif -%}
+    {%- if '\\' in path_literal -%}
+        {#- Hadoop reads a backslash in a file source's path as a glob escape -#}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ path_literal[1:-1] | replace("''", "'") ~ "' holds a"
+            ~ " backslash, which Spark reads as a glob escape: rename the file or folder,"
+            ~ " or build on DuckDB") }}
+    {%- endif -%}
+    {%- set probe = this.schema ~ '.bank_path_probe_'
+        ~ local_md5(invocation_id ~ this.identifier ~ path_literal)[:16] -%}
+    {%- do run_query('drop table if exists ' ~ probe) -%}
+    {%- do run_query('create table ' ~ probe ~ ' using binaryFile location '
+        ~ bank_spark_literal(path_literal)) -%}
+    {%- set files = run_query('select count(*) from ' ~ probe).columns[0].values()[0] -%}
+    {%- do run_query('drop table if exists ' ~ probe) -%}
+    {{ return('select ' ~ (files | int)) }}
 {% endmacro %}
 
 
@@ -262,7 +358,7 @@
 {% endmacro %}
 
 {% macro spark__bank_parquet_relation(path_literal) %}
-    {{ return("parquet.`" ~ path_literal[1:-1] ~ "`") }}
+    {{ return("parquet.`" ~ bank_spark_identifier_path(path_literal) ~ "`") }}
 {% endmacro %}
 
 {#- every column of the relation but the named ones: DuckDB spells it exclude, Spark except #}
