@@ -62,7 +62,8 @@ def spark_build(
     )
     if not export["ok"]:
         return {"ok": False, "note": f"model export failed (see `{export['log']}`)"}
-    selection = ["--select", select] if select else []
+    # cautious: no test of a selected node that also reads an unselected one
+    selection = ["--select", select, "--indirect-selection", "cautious"] if select else []
     result = dbt_build(
         f"n{rows} spark build{suffix}",
         spark_dir,
