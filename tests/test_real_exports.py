@@ -13,6 +13,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -308,6 +309,54 @@ def test_doubled_carriage_returns_name_the_cause_and_the_repair(tmp_path: Path) 
     assert repair in output
     subprocess.run(["sh", "-c", repair], check=True)
     _assert_all_valid(_build(tmp_path, path), ROWS)
+
+
+def test_an_existing_table_is_read_like_a_file(tmp_path: Path) -> None:
+    """var customers_table: a bank's table already in the warehouse, typed columns."""
+    database = tmp_path / "build" / "warehouse.duckdb"
+    database.parent.mkdir(parents=True)
+    table = generate_customers(ROWS, seed=21).customers
+    with duckdb.connect(str(database)) as con:
+        con.register("generated", table)
+        con.execute("create schema lake")
+        con.execute(
+            "create table lake.bank_customers as select * replace"
+            " (cast(Income as decimal(12, 2)) as Income) from generated"
+        )
+    run = run_dbt(
+        tmp_path / "build",
+        "build",
+        *DATA_LAYER,
+        dbt_vars={"customers_table": "lake.bank_customers"},
+        database=database,
+    )
+    _assert_all_valid(run, ROWS)
+    assert "customers_table 'lake.bank_customers': 11 columns" in run.output
+    with run.connect() as con:
+        ids = con.execute("select customer_id from stg_customers order by 1").fetchall()
+    assert [row[0] for row in ids] == sorted(str(v) for v in table.column("CustomerID").to_pylist())
+
+
+@pytest.mark.parametrize(
+    ("dbt_vars", "message"),
+    [
+        (
+            {"customers_table": "lake.no_such_table"},
+            "customers_table 'lake.no_such_table' does not exist: give an existing table",
+        ),
+        (
+            {"customers_table": "lake.customers", "customers_path": "x.csv"},
+            "customers_table 'lake.customers' and customers_path 'x.csv' are both set",
+        ),
+        (
+            {"customers_table": "customers; drop table x"},
+            'customers_table = "customers; drop table x" is not a table name',
+        ),
+    ],
+)
+def test_a_bad_customers_table_is_one_line(tmp_path: Path, dbt_vars: dict, message: str) -> None:
+    run = run_dbt(tmp_path, "build", *DATA_LAYER, dbt_vars=dbt_vars)
+    assert message in _one_line_error(run)
 
 
 def test_two_columns_for_one_attribute_stop_the_build(tmp_path: Path) -> None:

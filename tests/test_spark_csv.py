@@ -8,7 +8,9 @@ stg_customers, models only: the data tests are the same SQL as on DuckDB and
 tests/test_spark.py runs them all). Every file must
 give rows read = valid + quarantined on Spark, and the same stg_customers rows as
 DuckDB, row by row. A missing path and a .csv.gz that is not gzip stop the Spark build
-with the same one line as DuckDB, naming the file and the fix.
+with the same one line as DuckDB, naming the file and the fix. A table already in the
+lakehouse (var customers_table, a Parquet-backed Spark table of typed columns) stages
+the same rows as DuckDB reading that Parquet file.
 
 All Spark steps share one process (Spark starts once); the DuckDB builds run meanwhile.
 Measured on the shared 2-core machine: see docs/spark.md.
@@ -106,6 +108,16 @@ def _fixtures(folder: Path) -> dict[str, Path]:
     }
 
 
+def _parquet(folder: Path) -> Path:
+    """The customers as typed Parquet (the shape of a lakehouse table)."""
+    import pyarrow.parquet as pq
+
+    (folder / "lake").mkdir()
+    path = folder / "lake" / "customers.parquet"
+    pq.write_table(generate_customers(ROWS, seed=21).customers, path)
+    return path
+
+
 def _not_gzip(folder: Path) -> Path:
     path = folder / "not_gzip.csv.gz"
     path.write_text(",".join(ATTRIBUTES) + "\n" + ",".join(["1"] * len(ATTRIBUTES)) + "\n")
@@ -119,6 +131,7 @@ def builds(spark_engine: None, tmp_path_factory: pytest.TempPathFactory) -> dict
     files = _fixtures(workdir)
     missing = workdir / "no_such_folder" / "customers.csv"
     not_gzip = _not_gzip(workdir)
+    parquet = _parquet(workdir)
     logs = ["--log-path", str(workdir / "logs"), "--target-path", str(workdir / "target")]
     steps: list[dict] = []
     for number, (name, path) in enumerate(files.items()):
@@ -130,6 +143,13 @@ def builds(spark_engine: None, tmp_path_factory: pytest.TempPathFactory) -> dict
         for table in ("stg_customers", "stg_customers__checked"):
             steps.append({"sql": f"create table default.{name}__{table} using parquet "
                                  f"as select * from bank_segments.{table}"})  # fmt: skip
+    # a lakehouse table over the Parquet file, read through var customers_table
+    steps.append({"sql": "create table default.bank_customers using parquet "
+                         f"location '{parquet.parent}'"})  # fmt: skip
+    table_vars = json.dumps({"customers_table": "default.bank_customers", "as_of_date": AS_OF})
+    steps.append({"dbt": ["run", "--target", "spark", *STAGING, "--vars", table_vars, *logs]})
+    steps.append({"sql": "create table default.lake_table__stg_customers using parquet "
+                         "as select * from bank_segments.stg_customers"})  # fmt: skip
     for path in (missing, not_gzip):
         dbt_vars = json.dumps({"customers_path": str(path)})
         steps.append({"dbt": ["run", "--target", "spark", "--select", "stg_customers__input",
@@ -156,7 +176,7 @@ def builds(spark_engine: None, tmp_path_factory: pytest.TempPathFactory) -> dict
             *STAGING,
             dbt_vars={"customers_path": str(path), "as_of_date": AS_OF},
         )
-        for name, path in files.items()
+        for name, path in {**files, "lake_table": parquet}.items()
     }
     try:
         spark.wait(timeout=1800)
@@ -258,3 +278,23 @@ def test_a_csv_gz_that_is_not_gzip_is_one_line_on_spark(builds: dict) -> None:
     ) in output
     # (DuckDB stops earlier, in its own one line: "Input is not a GZIP stream: <path>")
     assert "\tat org.apache" not in output and "Py4JJavaError" not in output
+
+
+def test_a_lakehouse_table_stages_like_its_parquet_file_on_duckdb(builds: dict) -> None:
+    assert "customers_table 'default.bank_customers': 11 columns" in builds["output"]
+    key = "customer_id"
+    spark = sorted(_spark_rows(builds, "lake_table", "stg_customers"), key=lambda r: r[key])
+    duck = sorted(_duck_rows(builds, "lake_table", "stg_customers"), key=lambda r: r[key])
+    assert len(spark) == len(duck) == ROWS
+    columns = [c for c in duck[0] if c != "source_row_number"]
+    different = [
+        (row[key], column)
+        for row, other in zip(spark, duck, strict=True)
+        for column in columns
+        if not (
+            math.isclose(row[column], other[column], rel_tol=1e-12)
+            if isinstance(row[column], float)
+            else row[column] == other[column]
+        )
+    ]
+    assert not different[:10]

@@ -168,6 +168,10 @@
         the columns are unknown and left empty.
     -#}
     {%- set path = bank_var('customers_path') -%}
+    {%- set table = bank_var('customers_table') -%}
+    {%- if table is not none -%}
+        {{ return(customer_table(table, path)) }}
+    {%- endif -%}
     {%- if path is none -%}
         {#- The seed's header is fixed, so no query is needed to know it. -#}
         {%- set names = [
@@ -264,7 +268,7 @@
         {%- set canonical = wanted.get(normalize_column_name(name)) -%}
         {%- if canonical and canonical in seen -%}
             {{ exceptions.raise_compiler_error(
-                "customers_path '" ~ file['path'] ~ "' has two columns for " ~ canonical
+                customer_source_label(file) ~ " has two columns for " ~ canonical
                 ~ ": '" ~ seen[canonical] ~ "' and '" ~ name ~ "'. Keep one of them.") }}
         {%- elif canonical -%}
             {%- do seen.update({canonical: name}) -%}
@@ -295,14 +299,14 @@
                 ~ " (e.g. --vars '{csv_delimiter: \";\"}')." -%}
         {%- endif -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ file['path'] ~ "' is missing required column(s): "
+            customer_source_label(file) ~ " is missing required column(s): "
             ~ (missing | join(', '))
             ~ ". The file needs all ten attributes, named in snake_case (credit_score)"
             ~ " or PascalCase (CreditScore), in any order." ~ hint
         ) }}
     {%- endif -%}
     {%- if execute and ignored -%}
-        {{ log("customers_path '" ~ file['path'] ~ "': ignoring column(s) "
+        {{ log(customer_source_label(file) ~ ": ignoring column(s) "
             ~ ignored | join(', '), info=true) }}
     {%- endif -%}
     {{ return(found) }}

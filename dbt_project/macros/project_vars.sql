@@ -21,6 +21,7 @@
 {% macro project_var_rules() %}
     {{ return({
         'customers_path': {'kind': 'path', 'null': true, 'example': "'exports/customers.csv'"},
+        'customers_table': {'kind': 'relation', 'null': true, 'example': "'lakehouse.customers'"},
         'segment_model_import_path': {'kind': 'path', 'null': true, 'wildcards': true,
                                       'example': "'models/segment_model_*.parquet'"},
         'exports_path': {'kind': 'path', 'null': true, 'example': "'exports'"},
@@ -98,6 +99,11 @@
     {%- elif kind == 'choice' -%}
         {%- if value not in rule['values'] -%}
             {{ return('is not one of ' ~ rule['values'] | map('tojson') | join(', ')) }}
+        {%- endif -%}
+    {%- elif kind == 'relation' -%}
+        {%- if value is not string
+            or not modules.re.match('^[A-Za-z_][A-Za-z0-9_]*([.][A-Za-z_][A-Za-z0-9_]*){1,2}$', value) -%}
+            {{ return('is not a table name written schema.table or catalog.schema.table') }}
         {%- endif -%}
     {%- elif kind == 'version' -%}
         {%- if value is not string or not modules.re.match('^[A-Za-z0-9._-]+$', value) -%}
