@@ -209,6 +209,20 @@ def _duck_rows(builds: dict, name: str, table: str) -> list[dict]:
         return [dict(zip(rel.columns, row, strict=True)) for row in rel.fetchall()]
 
 
+def _differences(spark: list[dict], duck: list[dict], columns: list[str], key: str) -> list:
+    """(key, column, spark value, duckdb value) where paired rows differ (floats: 1e-12)."""
+    return [
+        (row[key], column, row[column], other[column])
+        for row, other in zip(spark, duck, strict=True)
+        for column in columns
+        if not (
+            math.isclose(row[column], other[column], rel_tol=1e-12)
+            if isinstance(row[column], float)
+            else row[column] == other[column]
+        )
+    ]
+
+
 @pytest.mark.parametrize("name", ["eu_latin1", "bom_crlf", "utf16_tab"])
 def test_csv_rows_read_are_valid_plus_quarantined_as_on_duckdb(builds: dict, name: str) -> None:
     run = builds["duck"][name]
@@ -230,16 +244,7 @@ def test_csv_staging_on_spark_gives_the_duckdb_rows(builds: dict, name: str) -> 
     spark = _spark_rows(builds, name, "stg_customers")
     duck = _duck_rows(builds, name, "stg_customers")
     assert [row.keys() for row in spark[:1]] == [row.keys() for row in duck[:1]]
-    different = [
-        (row["source_row_number"], column, row[column], other[column])
-        for row, other in zip(spark, duck, strict=True)
-        for column in row
-        if not (
-            math.isclose(row[column], other[column], rel_tol=1e-12)
-            if isinstance(row[column], float)
-            else row[column] == other[column]
-        )
-    ]
+    different = _differences(spark, duck, list(spark[0]) if spark else [], "source_row_number")
     assert not different[:10]
     # the file's own ids where it has them, the 1-based row position where it has none
     expected = [f"C{i:04d}" for i in range(ROWS)] if name == "bom_crlf" else None
@@ -287,14 +292,4 @@ def test_a_lakehouse_table_stages_like_its_parquet_file_on_duckdb(builds: dict) 
     duck = sorted(_duck_rows(builds, "lake_table", "stg_customers"), key=lambda r: r[key])
     assert len(spark) == len(duck) == ROWS
     columns = [c for c in duck[0] if c != "source_row_number"]
-    different = [
-        (row[key], column)
-        for row, other in zip(spark, duck, strict=True)
-        for column in columns
-        if not (
-            math.isclose(row[column], other[column], rel_tol=1e-12)
-            if isinstance(row[column], float)
-            else row[column] == other[column]
-        )
-    ]
-    assert not different[:10]
+    assert not _differences(spark, duck, columns, key)[:10]
