@@ -1,0 +1,111 @@
+"""The column_rules generic test: one scan, one row per broken rule with its count.
+
+A throwaway dbt project holds one model with planted bad values and the project's own
+generic test; the test must fail on exactly the broken rules, count the breaking rows,
+let nulls pass the range and value rules, and pass on clean rows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from tests.dbt_runner import DBT, REPO
+
+GENERIC = REPO / "dbt_project" / "tests" / "generic" / "test_column_rules.sql"
+
+RULES = {
+    "not_null": ["customer_id", "band"],
+    "ranges": {"share": {"min_value": 0, "max_value": 1}, "calls": {"min_value": 0}},
+    "accepted_values": {"band": ["Low", "High"], "flag": [0, 1], "ok": [True]},
+}
+
+# customer_id, share, calls, band, flag, ok
+CLEAN = [
+    ("'a'", "0.0", "0", "'Low'", "0", "true"),
+    ("'b'", "1.0", "3", "'High'", "1", "true"),
+    ("'c'", "null", "null", "'High'", "null", "null"),  # nulls pass ranges and values
+]
+BROKEN = [
+    ("null", "0.5", "1", "'Low'", "0", "true"),  # customer_id null
+    ("'d'", "1.5", "-1", "'Low'", "0", "true"),  # share > 1, calls < 0
+    ("'e'", "-0.1", "2", "'Medium'", "2", "false"),  # share < 0, band, flag, ok
+    ("'f'", "0.5", "2", "null", "1", "true"),  # band null
+]
+
+
+def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
+    (root / "models").mkdir(parents=True)
+    (root / "tests" / "generic").mkdir(parents=True)
+    shutil.copy(GENERIC, root / "tests" / "generic")
+    (root / "dbt_project.yml").write_text(
+        "name: rules_check\nversion: '1.0.0'\nconfig-version: 2\nprofile: rules_check\n"
+        "flags: {send_anonymous_usage_stats: false}\n"
+    )
+    (root / "profiles.yml").write_text(
+        "rules_check:\n  target: dev\n  outputs:\n    dev:\n      type: duckdb\n"
+        f"      path: {root / 'warehouse.duckdb'}\n      threads: 1\n"
+    )
+    values = ",\n".join("(" + ", ".join(row) + ")" for row in rows)
+    (root / "models" / "accounts.sql").write_text(
+        "select * from (values\n" + values + "\n) as t(customer_id, share, calls, band, flag, ok)"
+    )
+    model = {
+        "name": "accounts",
+        "data_tests": [{"column_rules": {"name": "accounts_column_rules", "arguments": RULES}}],
+    }
+    (root / "models" / "_models.yml").write_text(json.dumps({"version": 2, "models": [model]}))
+    return root
+
+
+def _build(root: Path) -> subprocess.CompletedProcess[str]:
+    command = [str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root)]
+    command += ["--store-failures"]
+    env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+
+
+def test_clean_rows_pass(tmp_path: Path) -> None:
+    completed = _build(_project(tmp_path, CLEAN))
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert "PASS accounts_column_rules" in completed.stdout
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    root = _project(tmp_path_factory.mktemp("rules_broken"), CLEAN + BROKEN)
+    completed = _build(root)
+    assert completed.returncode == 1, completed.stdout[-3000:]
+    return root, completed.stdout
+
+
+def test_failure_count_is_the_number_of_breaking_rows(broken: tuple[Path, str]) -> None:
+    # customer_id 1, band null 1, share 2, calls 1, band value 1, flag 1, ok 1
+    assert "Got 8 results" in broken[1]
+
+
+def test_each_broken_rule_is_one_row_naming_column_and_rule(broken: tuple[Path, str]) -> None:
+    root, _ = broken
+    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as connection:
+        schema = connection.execute(
+            "select table_schema from information_schema.tables"
+            " where table_name = 'accounts_column_rules'"
+        ).fetchone()[0]
+        rows = connection.execute(
+            f'select column_name, rule, failing_rows from "{schema}".accounts_column_rules'
+        ).fetchall()
+    assert sorted(rows) == [
+        ("band", "not null", 1),
+        ("band", "one of Low, High", 1),
+        ("calls", "between 0 and +inf", 1),
+        ("customer_id", "not null", 1),
+        ("flag", "one of 0, 1", 1),
+        ("ok", "one of True", 1),
+        ("share", "between 0 and 1", 2),
+    ]
