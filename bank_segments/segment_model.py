@@ -5,8 +5,8 @@ sample order) into a :class:`SegmentModel`: every number scoring needs (scaler w
 bounds, centroids, PCA) plus what judges and monitors it (K selection, persona map,
 per-cluster training distance quantiles, per-feature training deciles), and a
 ``content_hash`` over all of it. :func:`score` is the reference implementation of the SQL
-scoring model ``customer_scores``: the same arithmetic in the same order, so the two
-agree to floating-point rounding.
+scoring in ``customer_segments`` (its scoring columns are ``customer_scores``): the same
+arithmetic in the same order, so the two agree to floating-point rounding.
 
 Robustness (a few customers must not hijack the fit):
 
@@ -343,7 +343,7 @@ def _with_cluster_stats(model: SegmentModel, scores: Scores) -> SegmentModel:
 
 @dataclass(frozen=True)
 class Scores:
-    """Per-customer scores, shape ``(n,)``; what ``customer_scores`` computes in SQL."""
+    """Per-customer scores, shape ``(n,)``; what ``customer_segments`` computes in SQL."""
 
     cluster_index: np.ndarray
     distance_to_centroid: np.ndarray
