@@ -195,7 +195,9 @@ def mismatches(spark: list[dict], duck: list[dict], key: str) -> list[tuple]:
     return found
 
 
-def test_the_whole_demo_builds_and_passes_every_test_on_spark(spark_build: dict) -> None:
+def test_the_whole_demo_builds_and_passes_every_test_on_spark(
+    spark_build: dict, duckdb_demo: dict
+) -> None:
     results = spark_build["results"]
     bad = {
         uid: r["status"]
@@ -211,10 +213,14 @@ def test_the_whole_demo_builds_and_passes_every_test_on_spark(spark_build: dict)
         "segment_migration", "metricflow_time_spine",
     }  # fmt: skip
     assert expected <= built, expected - built
-    data_tests = [uid for uid in results if uid.startswith("test.")]
-    unit_tests = [uid for uid in results if uid.startswith("unit_test.")]
-    assert len(data_tests) >= 200, len(data_tests)
-    assert len(unit_tests) >= 8, unit_tests
+    # every data and unit test the DuckDB build ran, and no fewer than the project has
+    kinds = ("test.", "unit_test.")
+    on_spark = {uid for uid in results if uid.startswith(kinds)}
+    on_duckdb = {r["unique_id"] for r in duckdb_demo["run"].results()}
+    on_duckdb = {uid for uid in on_duckdb if uid.startswith(kinds)}
+    assert on_spark == on_duckdb, (on_duckdb - on_spark, on_spark - on_duckdb)
+    assert len([uid for uid in on_spark if uid.startswith("test.")]) >= 100, len(on_spark)
+    assert len([uid for uid in on_spark if uid.startswith("unit_test.")]) >= 8, on_spark
 
 
 def test_customer_segments_match_duckdb_row_by_row(spark_build: dict, duckdb_demo: dict) -> None:
