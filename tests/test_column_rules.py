@@ -66,7 +66,6 @@ def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
 
 def _build(root: Path) -> subprocess.CompletedProcess[str]:
     command = [str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root)]
-    command += ["--store-failures"]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
     return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
 
@@ -90,13 +89,20 @@ def test_failure_count_is_the_number_of_breaking_rows(broken: tuple[Path, str]) 
     assert "Got 8 results" in broken[1]
 
 
+def test_a_failure_points_at_the_broken_rules(broken: tuple[Path, str]) -> None:
+    # dbt prints where the failing rows are; the test keeps them as a view there
+    assert "See test failures:" in broken[1]
+    assert "dbt_test__audit" in broken[1] and "accounts_column_rules" in broken[1]
+
+
 def test_each_broken_rule_is_one_row_naming_column_and_rule(broken: tuple[Path, str]) -> None:
     root, _ = broken
     with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as connection:
-        schema = connection.execute(
-            "select table_schema from information_schema.tables"
+        schema, kind = connection.execute(
+            "select table_schema, table_type from information_schema.tables"
             " where table_name = 'accounts_column_rules'"
-        ).fetchone()[0]
+        ).fetchone()
+        assert kind == "VIEW"
         rows = connection.execute(
             f'select column_name, rule, failing_rows from "{schema}".accounts_column_rules'
         ).fetchall()

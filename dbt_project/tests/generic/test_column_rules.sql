@@ -4,10 +4,11 @@
     `accepted_values` ({column: [values]}; strings are quoted, numbers and booleans
     are not). Nulls pass the range and value rules, as in dbt's own tests. Returns one
     row per broken rule: the column, the rule and how many rows break it; the failure
-    count is the number of breaking rows.
+    count is the number of breaking rows. The rows are kept as a view in the audit
+    schema (dbt prints its select under a failure), so a failed build names the columns.
 -#}
 {% test column_rules(model, not_null=[], ranges={}, accepted_values={}) %}
-    {{ config(fail_calc='coalesce(sum(failing_rows), 0)') }}
+    {{ config(fail_calc='coalesce(sum(failing_rows), 0)', store_failures_as='view') }}
     {%- set rules = [] -%}
     {%- for column in not_null -%}
         {%- do rules.append((column, 'not null', column ~ ' is null')) -%}
