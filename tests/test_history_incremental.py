@@ -64,7 +64,7 @@ def _make_project(root: Path) -> Path:
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
     entries = [m for m in models if m["name"] in HISTORY_MODELS]
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": entries}))
-    for name in ("test_marts_unique_combination.sql",):
+    for name in ("test_marts_unique_combination.sql", "test_column_rules.sql"):
         (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
         shutil.copy(REPO / "dbt_project" / "tests" / "generic" / name, root / "tests" / "generic")
     return root
