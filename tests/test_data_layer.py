@@ -1,19 +1,23 @@
 """The data layer of the demo warehouse: accounting, contract, docs, features and EDA.
 
-Everything here is read from the warehouse and the manifest that the session's demo
-`dbt build` produced, so these tests cost no extra build.
+Almost everything here is read from the warehouse and the manifest that the session's
+demo `dbt build` produced, at no extra build; the test of published views runs one
+partial build on a copy of it.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
+from pathlib import Path
 
 import duckdb
 import numpy as np
 import pytest
 
 from bank_segments.generator import WAREHOUSE_ATTRIBUTES as ATTRIBUTES
-from tests.dbt_runner import DbtRun
+from bank_segments.generator import generate_customers, write_table
+from tests.dbt_runner import DbtRun, run_dbt
 
 NUMERIC_FEATURES = (*ATTRIBUTES, "spending_ratio", "engagement_score", "clv_proxy")
 DATA_LAYER_FOLDERS = ("staging/", "intermediate/", "eda/")
@@ -221,3 +225,46 @@ def test_correlations_cover_every_pair_and_match_numpy(demo_build: DbtRun) -> No
             r, n = pairs[frozenset((x, y))]
             assert n == 1500
             assert r == pytest.approx(matrix[i, j], abs=1e-9), (x, y)
+
+
+def test_published_views_keep_showing_the_published_build(
+    tmp_path: Path, demo_build: DbtRun
+) -> None:
+    """A view in main (customer_scores) reads the published tables, not work's newest.
+
+    A build that rebuilds customer_segments in `work` but does not publish (here: only
+    part of the project is selected) must leave what analysts see unchanged: a view
+    that read work.customer_segments by name would show the unpublished rows.
+    """
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_build.database, database)
+    other = tmp_path / "other.parquet"
+    write_table(generate_customers(700, seed=7).customers, other)
+
+    run = run_dbt(
+        tmp_path,
+        "build",
+        "--select",
+        "+customer_segments",
+        "--exclude",
+        "resource_type:test",
+        database=database,
+        dbt_vars={"customers_path": str(other)},
+    )
+
+    assert run.returncode == 0, run.output[-3000:]
+    assert "not published" in run.output
+    with run.connect() as con:
+        assert con.execute("select count(*) from customer_segments").fetchone()[0] == 700
+    with run.connect_published() as con:
+        kind = con.execute(
+            "select table_type from information_schema.tables"
+            " where table_schema = 'main' and table_name = 'customer_scores'"
+        ).fetchone()[0]
+        counts = con.execute(
+            "select (select count(*) from customer_segments),"
+            " (select count(*) from customer_scores),"
+            " (select count(*) from customer_scores join customer_segments using (customer_id))"
+        ).fetchone()
+    assert kind == "VIEW"
+    assert counts == (1500, 1500, 1500)

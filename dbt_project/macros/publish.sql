@@ -18,7 +18,11 @@
     would cost seconds per table. Exceptions: an incremental model keeps its table
     (it must grow in place) and is published as the view main.<x> -> work.<x>; a
     seed is copied to a table main.<x> (seeds are small, and `dbt seed` refuses to
-    load into a view).
+    load into a view); a view model is published as main.<x> with its own compiled
+    SQL, every published relation in it pinned to the published copy
+    (work.<t>__published for a table, main.<v> for a view or seed). A view reads
+    its inputs by name when queried, so `select * from work.<x>` would show a later
+    failed build's tables through it.
 
     A node is published when its config says `meta: {publish: true}` (set in
     dbt_project.yml). Every build, green or failed, is recorded in main.build_log.
@@ -90,8 +94,55 @@
 {% endmacro %}
 
 
-{% macro publish_statements(node) %}
-    {#- The SQL that swaps `node` in (see the top of this file). -#}
+{% macro publish_pinned_sql(node, compiled) %}
+    {#-
+        The compiled SQL of the view model `node` (from this build's results), with
+        every published relation it reads replaced by the one analysts read: a table
+        by work.<t>__published, a view or seed by main.<v>. dbt renders a relation
+        fully quoted ("db"."schema"."name"), so one name is never a prefix of another.
+    -#}
+    {%- set sql = namespace(text=compiled[node.unique_id]) -%}
+    {%- for upstream in publish_nodes()
+        if upstream.unique_id in node.depends_on.nodes
+        and upstream.config.materialized != 'incremental' -%}
+        {%- set rendered = api.Relation.create(database=upstream.database,
+            schema=upstream.schema, identifier=upstream.alias) | string -%}
+        {%- if upstream.resource_type == 'seed' or upstream.config.materialized == 'view' -%}
+            {%- set pinned = published_relation(upstream) | string -%}
+        {%- else -%}
+            {%- set pinned = api.Relation.create(database=upstream.database,
+                schema=upstream.schema, identifier=upstream.alias ~ '__published') | string -%}
+        {%- endif -%}
+        {%- set sql.text = sql.text | replace(rendered, pinned) -%}
+    {%- endfor -%}
+    {{ return(sql.text) }}
+{% endmacro %}
+
+
+{% macro publish_in_order(nodes) %}
+    {#- `nodes` with every view after the published views it reads (its pinned SQL
+        names their main.<v>, which must exist when the view is created). -#}
+    {%- set ordered = nodes | rejectattr('config.materialized', 'equalto', 'view') | list -%}
+    {%- set views = nodes | selectattr('config.materialized', 'equalto', 'view') | list -%}
+    {%- set view_ids = views | map(attribute='unique_id') | list -%}
+    {%- for _ in views -%}
+        {%- set done = ordered | map(attribute='unique_id') | list -%}
+        {%- for view in views if view.unique_id not in done -%}
+            {%- set waiting = view.depends_on.nodes | select('in', view_ids)
+                | reject('in', done) | list -%}
+            {%- if not waiting -%}
+                {%- do ordered.append(view) -%}
+                {%- do done.append(view.unique_id) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(ordered) }}
+{% endmacro %}
+
+
+{% macro publish_statements(node, compiled) %}
+    {#- The SQL that swaps `node` in (see the top of this file); `compiled` maps the
+        unique id of each model this build ran to its compiled SQL. -#}
     {%- set work = api.Relation.create(
         database=node.database, schema=node.schema, identifier=node.alias) -%}
     {%- set kept = api.Relation.create(
@@ -108,9 +159,16 @@
     {%- endif -%}
     {%- if node.resource_type == 'seed' -%}
         {{ return(clear + ['create or replace table ' ~ main ~ ' as select * from ' ~ work]) }}
-    {%- elif node.config.materialized in ['incremental', 'view'] -%}
-        {#- an incremental table grows in place; a view is only a query over them -#}
+    {%- elif node.config.materialized == 'incremental' -%}
+        {#- an incremental table grows in place -#}
         {{ return(clear + ['create or replace view ' ~ main ~ ' as select * from ' ~ work]) }}
+    {%- elif node.config.materialized == 'view' -%}
+        {#- the view's own query on the published inputs; a table left by a build
+            that materialized it as a table goes -#}
+        {{ return(clear + [
+            'create or replace view ' ~ main ~ ' as\n' ~ publish_pinned_sql(node, compiled),
+            'drop table if exists ' ~ kept,
+        ]) }}
     {%- else -%}
         {{ return(clear + [
             'drop table if exists ' ~ kept,
@@ -183,9 +241,13 @@
         {{ return('') }}
     {%- endif -%}
 
+    {%- set compiled = {} -%}
+    {%- for result in results if result.node.resource_type == 'model' -%}
+        {%- do compiled.update({result.node.unique_id: result.node.compiled_code}) -%}
+    {%- endfor -%}
     {%- set statements = [] -%}
-    {%- for node in publish_nodes() -%}
-        {%- do statements.extend(publish_statements(node)) -%}
+    {%- for node in publish_in_order(publish_nodes()) -%}
+        {%- do statements.extend(publish_statements(node, compiled)) -%}
     {%- endfor -%}
     {%- call statement('publish_swap') -%}
         {{ statements | join(';\n') }}
