@@ -12,7 +12,11 @@ For every size in ``--sizes`` the harness
    scikit-learn script and Spark MLlib on a local Spark (``bench/peers/``);
 5. runs the **floor** (``bench/peers/floor.py``): one scan of the features into NumPy,
    standardize, nearest centroid; scoring build / floor is the price of the warehouse
-   around the maths.
+   around the maths;
+6. runs the **hand-written DuckDB script** (``bench/peers/duckdb_script.py``): the four
+   outputs a scoring build must write (validated staging table with its constraints,
+   customer mart, history snapshot, Parquet export), without dbt, tests or EDA; the
+   least any implementation of those outputs costs on this machine.
 
 It also times the default ``dbt build`` on the shipped seed (fresh warehouse and target
 folder, tests included) and, with ``--storage-compare-rows``, a fit build written in
@@ -166,6 +170,20 @@ def measure_size(rows: int, options: argparse.Namespace) -> dict[str, Any]:
             )
     k = size["fit_build"].get("summary", {}).get("k") or FALLBACK_K
     size["floor"] = peer("floor", "floor.py", ["--input", str(data), "--k", str(k)], run_dir, cap)
+    size["duckdb_script"] = peer(
+        "duckdb_script",
+        "duckdb_script.py",
+        [
+            "--input",
+            str(data),
+            "--k",
+            str(k),
+            "--database",
+            str(run_dir / "script" / "peer.duckdb"),
+        ],
+        run_dir,
+        cap,
+    )
     return size
 
 

@@ -54,6 +54,13 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
         assert 2 <= size["peers"][name]["result"]["k"] <= 8
     assert size["floor"]["result"]["rows"] == 1500
     assert sum(size["floor"]["result"]["customers_per_cluster"]) == 1500
+    # the hand-written script wrote every valid customer, twice replacing one snapshot
+    script = size["duckdb_script"]
+    assert script["ok"], script["log"]
+    assert script["result"]["rows_valid"] + script["result"]["rows_rejected"] == 1500
+    assert script["result"]["history_rows"] == script["result"]["rows_valid"]
+    stages = script["result"]["stages_seconds"]
+    assert stages["total"] == sum(v for k, v in stages.items() if k != "total")
 
     # The markdown is rendered from the results file alone, and says what it measured.
     markdown = out.read_text()
@@ -63,5 +70,6 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
     assert again.read_text() == markdown
     assert "## Targets" in markdown
     assert "| 1,500 |" in markdown
+    assert "What the outputs alone cost" in markdown
     slowest = size["scoring_build"]["slowest_nodes"][0]["unique_id"]
     assert f"`{slowest}`" in markdown
