@@ -35,32 +35,11 @@ import json
 import time
 from pathlib import Path
 
-FEATURES = (
-    "age",
-    "income",
-    "credit_score",
-    "account_tenure",
-    "monthly_spending",
-    "transaction_frequency",
-    "avg_account_balance",
-    "num_products",
-    "app_usage_score",
-    "support_calls",
-    "spending_ratio",
-    "engagement_score",
-)
-SOURCE = {
-    "age": "Age",
-    "income": "Income",
-    "credit_score": "CreditScore",
-    "account_tenure": "AccountTenure",
-    "monthly_spending": "MonthlySpending",
-    "transaction_frequency": "TransactionFrequency",
-    "avg_account_balance": "AvgAccountBalance",
-    "num_products": "NumProducts",
-    "app_usage_score": "AppUsageScore",
-    "support_calls": "SupportCalls",
-}
+from bank_segments.generator import ATTRIBUTES, DEFAULT_SEGMENT_FEATURES, WAREHOUSE_ATTRIBUTES
+
+FEATURES = DEFAULT_SEGMENT_FEATURES
+#: warehouse name -> the column name in the generated file
+SOURCE = dict(zip(WAREHOUSE_ATTRIBUTES, ATTRIBUTES, strict=True))
 #: (low, high, whole number) per attribute: the project's default rules.
 RULES = {
     "age": (18, 100, False),
