@@ -47,6 +47,14 @@
 {% endmacro %}
 
 
+{% macro work_relation(node, suffix='') %}
+    {#- dbt's own relation of `node` in the work schema (with `suffix`: the published
+        copy a table is renamed to, work.<x>__published). -#}
+    {{ return(api.Relation.create(
+        database=node.database, schema=node.schema, identifier=node.alias ~ suffix)) }}
+{% endmacro %}
+
+
 {% macro published_relation(node) %}
     {#- Where analysts read `node`: main.<alias> in the warehouse. -#}
     {{ return(api.Relation.create(
@@ -105,15 +113,13 @@
     {%- for upstream in publish_nodes()
         if upstream.unique_id in node.depends_on.nodes
         and upstream.config.materialized != 'incremental' -%}
-        {%- set rendered = api.Relation.create(database=upstream.database,
-            schema=upstream.schema, identifier=upstream.alias) | string -%}
         {%- if upstream.resource_type == 'seed' or upstream.config.materialized == 'view' -%}
-            {%- set pinned = published_relation(upstream) | string -%}
+            {%- set pinned = published_relation(upstream) -%}
         {%- else -%}
-            {%- set pinned = api.Relation.create(database=upstream.database,
-                schema=upstream.schema, identifier=upstream.alias ~ '__published') | string -%}
+            {%- set pinned = work_relation(upstream, '__published') -%}
         {%- endif -%}
-        {%- set sql.text = sql.text | replace(rendered, pinned) -%}
+        {%- set sql.text = sql.text
+            | replace(work_relation(upstream) | string, pinned | string) -%}
     {%- endfor -%}
     {{ return(sql.text) }}
 {% endmacro %}
@@ -143,10 +149,8 @@
 {% macro publish_statements(node, compiled) %}
     {#- The SQL that swaps `node` in (see the top of this file); `compiled` maps the
         unique id of each model this build ran to its compiled SQL. -#}
-    {%- set work = api.Relation.create(
-        database=node.database, schema=node.schema, identifier=node.alias) -%}
-    {%- set kept = api.Relation.create(
-        database=node.database, schema=node.schema, identifier=node.alias ~ '__published') -%}
+    {%- set work = work_relation(node) -%}
+    {%- set kept = work_relation(node, '__published') -%}
     {%- set main = published_relation(node) -%}
     {#- A warehouse built before publishing existed has tables in main: replace them. -#}
     {%- set existing = adapter.get_relation(
