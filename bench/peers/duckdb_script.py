@@ -4,14 +4,16 @@ The peer for the question "how much of a scoring build is dbt, and how much is t
 work the product promises?". A competent engineer who needs the same outputs from a
 customer file, and an already fitted model, would write one script like this:
 
-1. **staging**: read the file once per output, validate every row (the same plausibility
-   bounds and whole-number rules as ``macros/customer_validation.sql``, duplicate ids),
+1. **staging**: read the file once per output, validate every row (the rules of
+   ``macros/customer_validation.sql``, read from that file: ranges, plausibility bounds,
+   whole numbers; and duplicate ids),
    insert the valid rows into ``stg_customers`` (NOT NULL and CHECK constraints in the
    DDL, as our contract) and the others, with a reason, into a quarantine table;
 2. **customer_mart**: ``customer_segments`` (NOT NULL in the DDL) from ``stg_customers``:
-   spending ratio, engagement, CLV proxy, the three bands (hard-coded cut-offs), z-values,
-   the squared distance to every centroid, nearest and second-nearest cluster, margin,
-   low-confidence and outlier flags, two PCA coordinates;
+   spending ratio, engagement, CLV proxy, the three bands (CASE ladders from
+   ``seeds/feature_bands.csv``), z-values, the squared distance to every centroid,
+   nearest and second-nearest cluster, margin, low-confidence (var
+   ``low_confidence_margin``) and outlier flags, two PCA coordinates;
 3. **history**: replace this as-of date's snapshot in ``customer_segment_history``
    (delete + insert, nine columns);
 4. **export**: ``customer_segments`` to Parquet, and the file's sha256 (hashlib).
@@ -34,38 +36,65 @@ import hashlib
 import json
 import time
 from pathlib import Path
+from typing import Any
 
 from bank_segments.generator import ATTRIBUTES, DEFAULT_SEGMENT_FEATURES, WAREHOUSE_ATTRIBUTES
 
 FEATURES = DEFAULT_SEGMENT_FEATURES
 #: warehouse name -> the column name in the generated file
 SOURCE = dict(zip(WAREHOUSE_ATTRIBUTES, ATTRIBUTES, strict=True))
-#: (low, high, whole number) per attribute: the project's default rules.
-RULES = {
-    "age": (18, 100, False),
-    "income": (1, 1e9, False),
-    "credit_score": (300, 850, False),
-    "account_tenure": (0, 100, False),
-    "monthly_spending": (0, 1e8, False),
-    "transaction_frequency": (0, 1e5, False),
-    "avg_account_balance": (0, 1e10, False),
-    "num_products": (1, 100, True),
-    "app_usage_score": (0, 10, False),
-    "support_calls": (0, 1000, True),
-}
-INTEGERS = {"num_products", "support_calls"}
+REPO = Path(__file__).resolve().parents[2]
+#: the band each feature_bands band_type labels
+BAND_FEATURES = {"credit_risk": "credit_score", "digital_adoption": "app_usage_score", "age": "age"}
 FIT_SAMPLE = 20_000
 AS_OF_DATE = "2026-12-01"
 
 
-def _staging_sql(path: str) -> list[str]:
-    typed = ",\n".join(f"try_cast({SOURCE[name]} as double) as {name}" for name in RULES)
+def project_rules() -> dict[str, dict[str, Any]]:
+    """The validation rules of ``macros/customer_validation.sql``, by rendering that macro.
+
+    dbt's ``return()`` is given as a function that raises with its value, and the var
+    ``plausibility_bounds`` as unset, so the rules are exactly the project's defaults.
+    """
+    import jinja2
+
+    class Returned(Exception):
+        pass
+
+    def returned(value: Any) -> None:
+        raise Returned(value)
+
+    source = (REPO / "dbt_project" / "macros" / "customer_validation.sql").read_text()
+    module = jinja2.Environment(extensions=["jinja2.ext.do"]).from_string(source)
+    macros = module.make_module({"bank_var": lambda name: None, "return": returned})
+    try:
+        macros.customer_validation_rules()
+    except Returned as result:
+        return result.args[0]
+    raise RuntimeError("customer_validation_rules() returned nothing")
+
+
+def _range_sql(name: str, rule: dict[str, Any], low_key: str, high_key: str) -> str:
+    """A condition that holds when ``name`` breaks the rule's bounds (None: none set)."""
+    low, high = rule.get(low_key), rule.get(high_key)
+    broken = []
+    if low is not None:
+        broken.append(f"{name} <= {low}" if rule.get("min_exclusive") else f"{name} < {low}")
+    if high is not None:
+        broken.append(f"{name} > {high}")
+    return " or ".join(broken)
+
+
+def _staging_sql(path: str, rules: dict[str, dict[str, Any]]) -> list[str]:
+    typed = ",\n".join(f"try_cast({SOURCE[name]} as double) as {name}" for name in rules)
     reasons = []
-    for name, (low, high, whole) in RULES.items():
-        rule = f"{name} is null or not isfinite({name}) or {name} < {low} or {name} > {high}"
-        if whole:
-            rule += f" or {name} != floor({name})"
-        reasons.append(f"when {rule} then '{name}: invalid'")
+    for name, rule in rules.items():
+        broken = [f"{name} is null", f"not isfinite({name})", _range_sql(name, rule, "min", "max")]
+        low, high = rule.get("plausible", (None, None))
+        broken.append(_range_sql(name, {"low": low, "high": high}, "low", "high"))
+        if rule["whole"]:
+            broken.append(f"{name} != floor({name})")
+        reasons.append(f"when {' or '.join(b for b in broken if b)} then '{name}: invalid'")
     checked = f"""
         create or replace temp view checked as
         with input as (
@@ -85,11 +114,11 @@ def _staging_sql(path: str) -> list[str]:
         from input left join repeated on input.customer_id = repeated.customer_id
     """
     columns = ", ".join(
-        f"{name} {'integer' if name in INTEGERS else 'double'} not null "
-        f"check ({name} between {low} and {high})"
-        for name, (low, high, _) in RULES.items()
+        f"{name} {'integer' if rule['whole'] else 'double'} not null "
+        f"check (not ({_range_sql(name, rule, 'min', 'max')}))"
+        for name, rule in rules.items()
     )
-    names = ", ".join(RULES)
+    names = ", ".join(rules)
     return [
         checked,
         "drop table if exists stg_customers",
@@ -100,6 +129,30 @@ def _staging_sql(path: str) -> list[str]:
         "create or replace table stg_customers__rejected as "
         "select * from checked where reason is not null",
     ]
+
+
+def _band_sql() -> str:
+    """One CASE ladder per band type of ``seeds/feature_bands.csv`` (lower bound inclusive)."""
+    import csv
+
+    with (REPO / "seeds" / "feature_bands.csv").open(newline="") as handle:
+        rows = sorted(csv.DictReader(handle), key=lambda row: int(row["band_order"]))
+    ladders = []
+    for band_type, feature in BAND_FEATURES.items():
+        steps = " ".join(
+            f"when {feature} >= {row['lower_bound']} then '{row['band_name']}'"
+            for row in reversed([row for row in rows if row["band_type"] == band_type])
+        )
+        ladders.append(f"case {steps} end as {band_type}_band")
+    return ",\n".join(ladders)
+
+
+def _low_confidence_margin() -> float:
+    """The var ``low_confidence_margin`` as ``dbt_project.yml`` sets it."""
+    import yaml
+
+    project = yaml.safe_load((REPO / "dbt_project.yml").read_text())
+    return float(project["vars"]["low_confidence_margin"])
 
 
 def _mart_sql(model: dict) -> str:
@@ -140,6 +193,8 @@ def _mart_sql(model: dict) -> str:
         + f") as pca_{i + 1}"
         for i, component in enumerate(model["components"])
     )
+    bands = _band_sql()
+    margin = _low_confidence_margin()
     return f"""
         create or replace table customer_segments as
         with features as (
@@ -147,14 +202,7 @@ def _mart_sql(model: dict) -> str:
                 monthly_spending / income as spending_ratio,
                 app_usage_score * 2 - support_calls as engagement_score,
                 avg_account_balance * account_tenure / 10.0 as clv_proxy,
-                case when credit_score < 580 then 'Poor' when credit_score < 670 then 'Fair'
-                    when credit_score < 740 then 'Good' when credit_score < 800 then 'Very Good'
-                    else 'Exceptional' end as credit_risk_band,
-                case when app_usage_score < 4 then 'Low' when app_usage_score < 7 then 'Medium'
-                    else 'High' end as digital_adoption_band,
-                case when age < 25 then '18-24' when age < 35 then '25-34'
-                    when age < 45 then '35-44' when age < 55 then '45-54'
-                    when age < 65 then '55-64' else '65+' end as age_band
+                {bands}
             from stg_customers
         ),
         standardized as (select *, {z} from features),
@@ -175,7 +223,7 @@ def _mart_sql(model: dict) -> str:
             pca_1, pca_2, own_distance as distance_to_centroid,
             other_distance as distance_to_nearest_other,
             other_distance - own_distance as segment_margin,
-            coalesce(other_distance - own_distance < 0.5, false) as is_low_confidence,
+            coalesce(other_distance - own_distance < {margin}, false) as is_low_confidence,
             own_distance > p99 as is_outlier,
             as_of_date
         from measured
@@ -199,12 +247,14 @@ def _fit_model(con, path: str, k: int, random_state: int) -> dict:
     import numpy as np
     from sklearn.cluster import KMeans
 
-    columns = ", ".join(f"try_cast({SOURCE[name]} as double) as {name}" for name in RULES)
+    columns = ", ".join(
+        f"try_cast({SOURCE[name]} as double) as {name}" for name in WAREHOUSE_ATTRIBUTES
+    )
     sample = con.sql(
         f"select {columns} from read_parquet('{path}') "
         f"using sample reservoir({FIT_SAMPLE} rows) repeatable ({random_state})"
     ).fetchnumpy()
-    base = np.column_stack([sample[name] for name in RULES]).astype(np.float64)
+    base = np.column_stack([sample[name] for name in WAREHOUSE_ATTRIBUTES]).astype(np.float64)
     values = np.column_stack([base, base[:, 4] / base[:, 1], base[:, 8] * 2 - base[:, 9]])
     mean, std = values.mean(axis=0), values.std(axis=0)
     z = (values - mean) / std
@@ -222,10 +272,12 @@ def _fit_model(con, path: str, k: int, random_state: int) -> dict:
     }
 
 
-def _run(con, path: str, model: dict, export: Path) -> dict[str, float]:
+def _run(
+    con, path: str, rules: dict[str, dict[str, Any]], model: dict, export: Path
+) -> dict[str, float]:
     stages: dict[str, float] = {}
     start = time.perf_counter()
-    for statement in _staging_sql(path):
+    for statement in _staging_sql(path, rules):
         con.execute(statement)
     stages["staging"] = time.perf_counter() - start
 
@@ -269,7 +321,8 @@ def main() -> None:
     path = args.input.replace("'", "''")
     model = _fit_model(con, path, args.k, args.random_state)
     export = database.with_name("customer_segments.parquet")
-    runs = [_run(con, path, model, export) for _ in range(2)]
+    rules = project_rules()
+    runs = [_run(con, path, rules, model, export) for _ in range(2)]
     counts = con.execute(
         "select (select count(*) from stg_customers), (select count(*) from "
         "stg_customers__rejected), (select count(*) from customer_segment_history)"
