@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 SPARK_STAMP := $(VENV)/.installed-spark
 
-.PHONY: install install-spark build test lint score clean
+.PHONY: install install-spark bi-clients build test test-fast lint score clean
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ $(SPARK_STAMP): $(STAMP)
 	touch $(SPARK_STAMP)
 
 install-spark: $(SPARK_STAMP)
+
+## bi-clients: the DuckDB 1.1 / 1.4 virtualenvs tests/test_bi_clients.py reads the
+## warehouse with, created once per machine and pin set (~/.cache/bank-segments)
+bi-clients: $(STAMP)
+	$(BIN)/python -m tests.bi_client_envs
 
 ## build: the main job -- every model, seed and test in the warehouse, then the report
 build: $(STAMP)
@@ -39,9 +44,16 @@ score: $(STAMP)
 	$(BIN)/dbt parse --quiet --target-path target/score
 	$(BIN)/dbt-score lint --manifest target/score/manifest.json --fail-project-under 9.0
 
-## test: lint, then pytest (which builds throwaway warehouses with dbt)
+## test: lint, then the whole pytest suite (it builds throwaway warehouses with dbt) on
+## $(PYTEST_WORKERS) pytest-xdist workers, one test module per group (tests/conftest.py)
+PYTEST_WORKERS ?= 3
+PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 test: lint score
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25
+
+## test-fast: the developer loop -- everything but the Spark, browser and large-file tests
+test-fast: $(STAMP)
+	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=10 -m "not spark and not browser and not large"
 
 clean:
 	rm -rf target logs reports exports bank_segments.duckdb spark-warehouse

@@ -1,20 +1,32 @@
 """Run dbt from pytest against throwaway DuckDB files.
 
 Each build gets its own DuckDB file, target and log folders, so builds never collide
-with each other or with the developer's own warehouse.
+with each other or with the developer's own warehouse. Each invocation is the `dbt`
+command in a process of its own, forked from tests/dbt_forkserver.py (which has dbt
+imported already) instead of started from scratch; BANK_SEGMENTS_TEST_FORK=0 starts the
+`dbt` executable instead.
 """
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
+import pickle
+import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
+import pytest
 
+T = TypeVar("T")
 REPO = Path(__file__).resolve().parents[1]
 DBT = Path(sys.executable).with_name("dbt")
 
@@ -80,12 +92,71 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     run_env.update(env or {})
-    completed = subprocess.run(
-        command, cwd=REPO, env=run_env, capture_output=True, text=True, check=False
-    )
-    return DbtRun(
-        returncode=completed.returncode,
-        output=completed.stdout + completed.stderr,
-        database=database,
-        target=target,
-    )
+    if os.environ.get("BANK_SEGMENTS_TEST_FORK", "1") == "0":
+        completed = subprocess.run(
+            command, cwd=REPO, env=run_env, capture_output=True, text=True, check=False
+        )
+        returncode, output = completed.returncode, completed.stdout + completed.stderr
+    else:
+        returncode, output = _FORK_SERVER.run(command[1:], REPO, run_env)
+    return DbtRun(returncode=returncode, output=output, database=database, target=target)
+
+
+class _ForkServer:
+    """This process's tests/dbt_forkserver.py, started at the first dbt invocation."""
+
+    def __init__(self) -> None:
+        self._process: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+        self._count = 0
+        self._outputs = Path(tempfile.mkdtemp(prefix="bank-segments-dbt-output-"))
+
+    def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+        """``dbt <args>`` in a child of the server: (return code, stdout and stderr)."""
+        with self._lock:
+            if self._process is None or self._process.poll() is not None:
+                self._process = subprocess.Popen(
+                    [sys.executable, "-m", "tests.dbt_forkserver"],
+                    cwd=REPO,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                )
+            self._count += 1
+            output = self._outputs / f"{self._count}.txt"
+            request = {"args": args, "cwd": str(cwd), "env": env, "output": str(output)}
+            assert self._process.stdin and self._process.stdout
+            self._process.stdin.write(json.dumps(request) + "\n")
+            self._process.stdin.flush()
+            reply = self._process.stdout.readline()
+        if not reply:
+            raise RuntimeError("tests/dbt_forkserver.py stopped; its error is above")
+        text = output.read_text(errors="replace")
+        output.unlink()
+        return json.loads(reply)["returncode"], text
+
+
+_FORK_SERVER = _ForkServer()
+
+
+def shared(factory: pytest.TempPathFactory, name: str, make: Callable[[Path], T]) -> T:
+    """``make(folder)`` once per test session, whichever xdist worker asks first.
+
+    The first caller builds under the session's common temporary folder while holding a
+    lock; the others wait on the lock and get the same (pickled) result, so they read the
+    same files. Readers must not change them: copy a warehouse before writing to it.
+    """
+    root = factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        root = root.parent  # the folder every worker's basetemp lives in
+    done = root / f"{name}.pickle"
+    with (root / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if done.exists():
+            return pickle.loads(done.read_bytes())
+        folder = root / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir()
+        value = make(folder)
+        done.write_bytes(pickle.dumps(value))
+        return value

@@ -4,7 +4,10 @@
 
 STEPS_JSON is a list of steps, each {"dbt": [args...]} (a dbt invocation),
 {"cli": [args...]} (a `bank-segments` command, e.g. `fit --target spark`, which runs dbt
-in this process too) or {"sql": "..."} (a statement on the session dbt opened). A dbt
+in this process too), {"sql": "..."} (a statement on the session dbt opened) or
+{"wait": FILE, "timeout": S} (wait until another process writes FILE: a JSON object of
+placeholders and what they stand for in the later steps' arguments, or
+{"failed": reason}, which stops the run). A dbt
 step with "fails": true is expected to fail (an error case; its success stops the run).
 The embedded Derby metastore admits one process at a time, and starting Spark costs 15-60 s,
 so the steps share the session; it takes every setting from profiles.yml (dbt opens it
@@ -17,6 +20,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from pathlib import Path
 
 from dbt.cli.main import dbtRunner
 
@@ -27,9 +31,18 @@ def main(argv: list[str]) -> int:
         print(__doc__, file=sys.stderr)
         return 2
     runner = dbtRunner()
-    for number, step in enumerate(json.loads(argv[0]), start=1):
+    placeholders: dict[str, str] = {}
+    for number, raw in enumerate(json.loads(argv[0]), start=1):
+        step = json.loads(_substitute(json.dumps(raw), placeholders))
         started = time.perf_counter()
-        if "dbt" in step:
+        if "wait" in step:
+            name = "wait"
+            found = _wait(Path(step["wait"]), step.get("timeout", 600))
+            if "failed" in found:
+                print(f"spark_dbt: step {number} (wait): {found['failed']}", file=sys.stderr)
+                return 1
+            placeholders.update(found)
+        elif "dbt" in step:
             name = f"dbt {step['dbt'][0]}"
             if runner.invoke(step["dbt"]).success == step.get("fails", False):
                 outcome = "succeeded, expected to fail" if step.get("fails") else "failed"
@@ -49,6 +62,22 @@ def main(argv: list[str]) -> int:
             SparkSession.builder.getOrCreate().sql(step["sql"]).collect()
         print(f"spark_dbt: step {number} ({name}) took {time.perf_counter() - started:.0f} s")
     return 0
+
+
+def _substitute(text: str, placeholders: dict[str, str]) -> str:
+    for placeholder, value in placeholders.items():
+        text = text.replace(placeholder, value)
+    return text
+
+
+def _wait(path: Path, timeout: float) -> dict[str, str]:
+    """The JSON object another process writes to ``path`` (written whole, then read)."""
+    deadline = time.monotonic() + timeout
+    while not path.exists():
+        if time.monotonic() > deadline:
+            return {"failed": f"{path} did not appear within {timeout} s"}
+        time.sleep(0.5)
+    return json.loads(path.read_text())
 
 
 if __name__ == "__main__":

@@ -2,11 +2,11 @@
 
 The profile sets `storage_compatibility_version` (v1.1.0) through `config_options`, so
 the demo warehouse is written in a format DuckDB 1.1 and later can read. Each old client
-gets its own virtualenv with the real DuckDB release from the package index (cached under
-.cache/bi-clients/, or BANK_SEGMENTS_BI_CLIENTS_CACHE), opens a copy of the demo
-warehouse read-only and reads every mart in full; the 1.4 environment also reads them
-through SQLAlchemy + duckdb-engine, the way Superset connects. Without the package index
-these tests skip locally and fail in CI (CI=true).
+gets its own virtualenv with the real DuckDB release from the package index, created once
+per machine and pin set by tests/bi_client_envs.py (`make bi-clients`; CI does it while
+installing), opens a copy of the demo warehouse read-only and reads every mart in full;
+the 1.4 environment also reads them through SQLAlchemy + duckdb-engine, the way Superset
+connects. Without the package index these tests skip locally and fail in CI (CI=true).
 """
 
 from __future__ import annotations
@@ -15,23 +15,14 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import textwrap
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from tests.bi_client_envs import CLIENTS, IndexUnreachable, ensure
 from tests.dbt_runner import DbtRun
-
-REPO = Path(__file__).resolve().parents[1]
-CACHE = Path(os.environ.get("BANK_SEGMENTS_BI_CLIENTS_CACHE", REPO / ".cache" / "bi-clients"))
-CLIENTS = {
-    # DuckDB 1.1: the oldest release the v1.1.0 storage format promises to serve.
-    "duckdb-1.1": ["duckdb==1.1.3"],
-    # DuckDB 1.4 with duckdb-engine and SQLAlchemy 1.4, as Superset pins them.
-    "duckdb-1.4": ["duckdb==1.4.5", "duckdb-engine==0.17.0", "SQLAlchemy==1.4.54"],
-}
 
 READ_MARTS = textwrap.dedent(
     """
@@ -80,29 +71,11 @@ def _unreachable(reason: str) -> None:
 def client_python() -> dict[str, Path]:
     """name -> the Python of a virtualenv holding that client's packages (cached)."""
     pythons = {}
-    for name, packages in CLIENTS.items():
-        env = CACHE / name
-        python = env / "bin" / "python"
-        stamp = env / ".installed"
-        wanted = "\n".join(packages)
-        if not (stamp.exists() and stamp.read_text() == wanted):
-            shutil.rmtree(env, ignore_errors=True)
-            subprocess.run([sys.executable, "-m", "venv", str(env)], check=True)
-            pip = [str(python), "-m", "pip", "--disable-pip-version-check", "-q"]
-            probe = subprocess.run(
-                [*pip, "download", "--no-deps", "--only-binary=:all:", "-d", str(env / "probe"),
-                 packages[0]],
-                capture_output=True, text=True, check=False, timeout=600,
-            )  # fmt: skip
-            if probe.returncode != 0:
-                _unreachable(f"the package index is unreachable: {probe.stderr.strip()[-300:]}")
-            install = subprocess.run(
-                [*pip, "install", "--only-binary=:all:", *packages],
-                capture_output=True, text=True, check=False, timeout=900,
-            )  # fmt: skip
-            assert install.returncode == 0, install.stderr[-2000:]
-            stamp.write_text(wanted)
-        pythons[name] = python
+    for name in CLIENTS:
+        try:
+            pythons[name] = ensure(name)
+        except IndexUnreachable as error:
+            _unreachable(str(error))
     return pythons
 
 

@@ -10,6 +10,7 @@ the marts and exports. SQL scoring is checked against the Python reference
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +147,9 @@ def life(tmp_path_factory: pytest.TempPathFactory, files) -> dict[str, Snapshot]
     states: dict[str, Snapshot] = {}
     for index, (name, dbt_vars) in enumerate(steps):
         states[name] = snapshot(build(folder / str(index), database, dbt_vars))
+        if name == "fit":  # the warehouse of one fitted version, for registry_warehouse
+            shutil.copyfile(database, folder / "fitted.duckdb")
+            shutil.copytree(folder / "exports", folder / "fitted_exports")
     pinned = {**a, "model_version": states["fit"].model_version}
     states["pinned"] = snapshot(build(folder / "pinned", database, pinned))
     return states
@@ -202,11 +206,14 @@ def test_sql_scoring_matches_python_on_the_demo(demo_build: DbtRun) -> None:
 
 
 @pytest.fixture(scope="module")
-def registry_warehouse(tmp_path_factory: pytest.TempPathFactory, files) -> tuple[Path, Path]:
-    """A warehouse with one fitted version and published exports."""
+def registry_warehouse(tmp_path_factory: pytest.TempPathFactory, life) -> tuple[Path, Path]:
+    """A warehouse with one fitted version and published exports: a copy of what the
+    first build of ``life`` (file A, nothing fitted before) left."""
+    fitted = life["fit"].run.database.parent
     folder = tmp_path_factory.mktemp("bad_vars")
     database = folder / "warehouse.duckdb"
-    build(folder / "ok", database, {"customers_path": str(files["a"])})
+    shutil.copyfile(fitted / "fitted.duckdb", database)
+    shutil.copytree(fitted / "fitted_exports", folder / "exports")
     return folder, database
 
 
@@ -247,6 +254,7 @@ def pa_connect(database: Path):
     return duckdb.connect(str(database), read_only=True)
 
 
+@pytest.mark.large
 def test_sql_scoring_matches_python_on_200k_customers(tmp_path: Path) -> None:
     """200,000 generated customers: the fit sample is every row (the default 200,000);
     every customer's SQL score equals the NumPy reference."""

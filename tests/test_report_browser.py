@@ -49,6 +49,7 @@ def screenshot(browser: str, page: Path, png: Path, profile: Path) -> None:
     assert png.is_file(), completed.stdout[-2000:] + completed.stderr[-2000:]
 
 
+@pytest.mark.browser
 def test_report_renders_in_headless_chromium(demo_build: DbtRun, tmp_path: Path) -> None:
     browser = chromium()
     page = build_report(demo_build.database, tmp_path / "segments.html")

@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from bank_segments.generator_months import generate_months, parse_move
-from tests.dbt_runner import run_dbt
+from tests.dbt_runner import run_dbt, shared
 
 ROWS = 6_000
 START = dt.date(2026, 1, 31)
@@ -32,17 +32,15 @@ def _build(workdir: Path, path: Path, database: Path):
     return run
 
 
-#: The warehouse of the generated months, built once per session (the report tests in
-#: tests/test_report_history.py reuse it): database path, as-of dates, history counts
-#: after month 3 and the refit advice of month 3.
-_BUILT: dict = {}
-
-
 def built_months(tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Build the generated months into one warehouse (once per session)."""
-    if _BUILT:
-        return _BUILT
-    root = tmp_path_factory.mktemp("over_time")
+    """The warehouse of the generated months, built once per session (the report tests
+    in tests/test_report_history.py read it too): database path, as-of dates, history
+    counts after month 3 and the refit advice of month 3."""
+    return shared(tmp_path_factory, "months", _build_months)
+
+
+def _build_months(root: Path) -> dict:
+    """Build the generated months into one warehouse under ``root``."""
     snapshots = generate_months(
         ROWS, 3, START, moves=[parse_move("growth_segment:lifestyle_spenders:0.05")]
     )
@@ -82,13 +80,12 @@ def built_months(tmp_path_factory: pytest.TempPathFactory) -> dict:
     con.close()
     _build(root / "again", paths[1], database)
     _build(root / "drifted", drifted_path, database)
-    _BUILT.update(
-        database=database,
-        counts=counts,
-        dates=[s.as_of for s in snapshots],
-        unchanged_advice=unchanged_advice,
-    )
-    return _BUILT
+    return {
+        "database": database,
+        "counts": counts,
+        "dates": [s.as_of for s in snapshots],
+        "unchanged_advice": unchanged_advice,
+    }
 
 
 @pytest.fixture(scope="module")

@@ -18,47 +18,32 @@ give DuckDB's content_hash bit for bit: the engines' sample keys order the rows
 differently (DuckDB hash() vs Spark xxhash64), and K-Means starts and the input
 fingerprint follow row order, so the two hashes differ for that reason alone.
 
-Runtime, measured on the 2-core machine shared with other jobs (load 7-10): the DuckDB
-build and export 2-3 min, the Spark build 9-11 min, the whole test 11-14 min; at load
-2-4 with the Spark fit: DuckDB 61 s, the fit step 150 s (with Spark's start), the Spark
-build 224 s, the whole test 7 min 49 s. The test prints its own figures per step.
+The DuckDB build and every Spark step run once per test session, in the one Spark
+process that tests/test_spark_csv.py reads too (tests/spark_suite.py); it prints its own
+figures per step.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import re
-import shutil
-import subprocess
-import sys
-import time
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bank_segments.cli import export_model_version
 from bank_segments.segment_models import (
     fit_params_from_config,
     fit_registry_row,
     fit_sample_arrays,
     plan_build,
 )
-from bank_segments.spark_fit import registry_glob
-from tests.dbt_runner import REPO, DbtRun, run_dbt
+from tests.dbt_runner import DbtRun
+from tests.spark_suite import AS_OF, EARLIER, EARLIER_ROWS
 
 pytestmark = pytest.mark.spark
 
-SCHEMA = "bank_segments"
-AS_OF = "2026-10-31"
-#: an older month planted in the Spark history, which reloading AS_OF must not touch
-EARLIER = "2026-09-30"
-EARLIER_ROWS = 100
 REL = 1e-9
 MARTS = {
     "customer_segments": "customer_id",
@@ -66,10 +51,6 @@ MARTS = {
     "segment_risk_distribution": "persona_id, credit_risk_band_order",
     "segment_strategies": "persona_id, area_order",
 }
-HISTORY_COLUMNS = [
-    "customer_id", "model_version", "cluster_id", "persona_id", "persona_name",
-    "clv_proxy", "segment_margin", "distance_to_centroid",
-]  # fmt: skip
 
 
 def close(a: float | None, b: float | None) -> bool:
@@ -79,87 +60,19 @@ def close(a: float | None, b: float | None) -> bool:
 
 
 @pytest.fixture(scope="module")
-def demo_parquet(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The demo CSV as Parquet, every column text (as a bank's export often is)."""
-    path = tmp_path_factory.mktemp("input") / "demo_customers.parquet"
-    csv_path = REPO / "seeds" / "demo_customers.csv"
-    duckdb.sql(
-        f"copy (select * from read_csv('{csv_path}', all_varchar = true)) "
-        f"to '{path}' (format parquet)"
-    )
-    return path
-
-
-@pytest.fixture(scope="module")
-def duckdb_demo(tmp_path_factory: pytest.TempPathFactory, demo_parquet: Path) -> dict:
+def duckdb_demo(spark_suite: dict) -> dict:
     """The demo built on DuckDB from the Parquet input, and its model version exported."""
-    workdir = tmp_path_factory.mktemp("duck")
-    started = time.perf_counter()
-    run = run_dbt(
-        workdir, "build", dbt_vars={"customers_path": str(demo_parquet), "as_of_date": AS_OF}
-    )
-    assert run.returncode == 0, run.output[-4000:]
-    exported = export_model_version(str(run.database), None, str(workdir / "models"))
-    seconds = time.perf_counter() - started
-    print(f"\nduckdb: demo built and model exported in {seconds:.0f} s")
-    return {"run": run, "model_file": exported}
+    return spark_suite["duckdb_demo"]
 
 
 @pytest.fixture(scope="module")
-def spark_build(
-    spark_engine: None, duckdb_demo: dict, demo_parquet: Path, tmp_path_factory
-) -> dict:
-    workdir = tmp_path_factory.mktemp("spark")
-    # the Spark registry folder: DuckDB's exported version, then the one fitted on Spark
-    registry = workdir / "registry"
-    registry.mkdir()
-    shutil.copy(duckdb_demo["model_file"], registry)
-    input_vars = {"customers_path": str(demo_parquet), "as_of_date": AS_OF}
-    dbt_vars = json.dumps({
-        **input_vars,
-        "segment_model_import_path": registry_glob(registry),
-        # score with DuckDB's version (the parity checks); the registry keeps both
-        "model_version": duckdb_demo["model_file"].stem[14:],
-    })  # fmt: skip
-    logs = ["--log-path", str(workdir / "logs")]
-    history = f"{SCHEMA}.customer_segment_history"
-    columns = ", ".join(HISTORY_COLUMNS)
-    steps = [
-        # fit through Spark: builds +segment_fit_sample, writes the next version file
-        {"cli": ["fit", "--target", "spark", "--out", str(registry), "--vars",
-                 json.dumps(input_vars), "--target-path", str(workdir / "fit"), *logs]},
-        # two threads: each runs its statements on the one shared Spark session
-        {"dbt": ["build", "--target", "spark", "--threads", "2", "--vars", dbt_vars,
-                 "--target-path", str(workdir / "build"), *logs]},
-        # an older month in the history, then AS_OF loaded again: the reload must
-        # replace AS_OF's partition and leave the older one alone
-        {"sql": f"insert into {history} partition (as_of_date = '{EARLIER}') ({columns}) "
-                f"select {columns} from {history} order by customer_id limit {EARLIER_ROWS}"},
-        {"dbt": ["run", "--target", "spark", "--vars", dbt_vars, "--select",
-                 "customer_segment_history", "--target-path", str(workdir / "reload"), *logs]},
-    ]  # fmt: skip
-    env = {
-        **os.environ,
-        "BANK_SEGMENTS_SPARK_DIR": str(workdir / "spark"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    command = [sys.executable, "-m", "tests.spark_dbt", json.dumps(steps)]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
-    seconds = time.perf_counter() - started
-    assert done.returncode == 0, (done.stdout + done.stderr)[-6000:]
-    results = json.loads((workdir / "build" / "run_results.json").read_text())
-    steps_seconds = re.findall(r"spark_dbt: step \d+ \(([^)]+)\) took (\d+) s", done.stdout)
-    print(
-        f"\nspark: demo built and tested in {results['elapsed_time']:.0f} s of dbt time, "
-        f"{seconds:.0f} s with Spark's start, the Spark fit and the history reload; steps: "
-        + ", ".join(f"{name} {took} s" for name, took in steps_seconds)
-    )
+def spark_build(spark_suite: dict) -> dict:
+    """The Spark fit, the whole-project build and the history reload (tests/spark_suite.py)."""
     return {
-        "tables": workdir / "spark" / "warehouse" / f"{SCHEMA}.db",
-        "results": {r["unique_id"]: r for r in results["results"]},
-        "registry": registry,
-        "stdout": done.stdout,
+        "tables": spark_suite["tables"],
+        "results": spark_suite["results"],
+        "registry": spark_suite["registry"],
+        "stdout": spark_suite["output"],
     }
 
 

@@ -12,188 +12,29 @@ with the same one line as DuckDB, naming the file and the fix. A table already i
 lakehouse (var customers_table, a Parquet-backed Spark table of typed columns) stages
 the same rows as DuckDB reading that Parquet file.
 
-All Spark steps share one process (Spark starts once); the DuckDB builds run meanwhile.
-Measured on the shared 2-core machine: see docs/spark.md.
+The Spark steps run in the one Spark process of the test session (tests/spark_suite.py,
+shared with tests/test_spark.py); the DuckDB builds run meanwhile.
 """
 
 from __future__ import annotations
 
-import json
 import math
-import os
-import subprocess
-import sys
-import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
-from bank_segments.generator import ATTRIBUTES, generate_customers
-from tests.dbt_runner import REPO, run_dbt
+from tests.spark_suite import BAD_ROWS, ROWS
 
 pytestmark = pytest.mark.spark
 
-ROWS = 200
-AS_OF = "2026-10-31"
-#: staging without the quarantine tables (built from stg_customers__checked, which holds
-#: every row with its reasons): saves ~5 s a file on Spark
-STAGING = ["--select", "stg_customers__input", "stg_customers__checked", "stg_customers"]
-#: rows made bad in every file (0-based): an income that is no number, a missing age
-BAD_ROWS = {4: ("Income", "n/a"), 8: ("Age", "")}
-
-
-def _rows() -> list[dict[str, str]]:
-    table = generate_customers(ROWS, seed=21).customers
-    return [{key: str(value) for key, value in row.items()} for row in table.to_pylist()]
-
-
-def _write(path: Path, header: list[str], body: list[list[str]], **how: str) -> Path:
-    delim, newline = how.get("delim", ","), how.get("newline", "\n")
-    lines = [delim.join(header)] + [delim.join(values) for values in body]
-    path.write_bytes((newline.join(lines) + newline).encode(how.get("encoding", "utf-8")))
-    return path
-
-
-def _values(row: dict[str, str], index: int, decimal: str = ".") -> list[str]:
-    """The ten attributes as text; income quoted with thousands separators."""
-    values = []
-    for name in ATTRIBUTES:
-        value = row[name]
-        if name == "Income":
-            value = f'"{float(value):,.2f}"'
-            if decimal == ",":  # 52.300,10
-                value = value.replace(",", "_").replace(".", ",").replace("_", ".")
-        elif decimal == ",":
-            value = value.replace(".", ",")
-        if index in BAD_ROWS and BAD_ROWS[index][0] == name:
-            value = BAD_ROWS[index][1]
-        values.append(value)
-    return values
-
-
-def _fixtures(folder: Path) -> dict[str, Path]:
-    """name -> file, each holding ROWS customers of which len(BAD_ROWS) are bad."""
-    rows = _rows()
-    upper = ["AGE", "INCOME", "CREDIT SCORE", "ACCOUNT_TENURE", "MONTHLY SPENDING",
-             "TRANSACTIONFREQUENCY", "AVG ACCOUNT BALANCE", "NUM_PRODUCTS",
-             "App-Usage-Score", "supportCalls"]  # fmt: skip
-    return {
-        # ';' with decimal commas and "52.300,10" thousands, Latin-1, an extra column
-        "eu_latin1": _write(
-            folder / "eu_latin1.csv",
-            [*upper, "Filial"],
-            [[*_values(row, i, ","), "Agência Lisboa"] for i, row in enumerate(rows)],
-            delim=";",
-            encoding="latin-1",
-        ),
-        # a UTF-8 BOM on the first header, CRLF, an id column, a quoted line break
-        "bom_crlf": _write(
-            folder / "bom_crlf.csv",
-            ["\ufeffCustomerID", *ATTRIBUTES, "Notes"],
-            [
-                [f"C{i:04d}", *_values(row, i), '"called twice,\r\nthen left"' if i % 7 else ""]
-                for i, row in enumerate(rows)
-            ],
-            newline="\r\n",
-        ),
-        # UTF-16 (with its byte order mark) and tabs
-        "utf16_tab": _write(
-            folder / "utf16_tab.csv",
-            list(ATTRIBUTES),
-            [[value.strip('"') for value in _values(row, i)] for i, row in enumerate(rows)],
-            delim="\t",
-            encoding="utf-16",
-        ),
-    }
-
-
-def _parquet(folder: Path) -> Path:
-    """The customers as typed Parquet (the shape of a lakehouse table)."""
-    import pyarrow.parquet as pq
-
-    (folder / "lake").mkdir()
-    path = folder / "lake" / "customers.parquet"
-    pq.write_table(generate_customers(ROWS, seed=21).customers, path)
-    return path
-
-
-def _not_gzip(folder: Path) -> Path:
-    path = folder / "not_gzip.csv.gz"
-    path.write_text(",".join(ATTRIBUTES) + "\n" + ",".join(["1"] * len(ATTRIBUTES)) + "\n")
-    return path
-
 
 @pytest.fixture(scope="module")
-def builds(spark_engine: None, tmp_path_factory: pytest.TempPathFactory) -> dict:
-    """Every fixture staged on Spark (one process) and on DuckDB (meanwhile)."""
-    workdir = tmp_path_factory.mktemp("spark_csv")
-    files = _fixtures(workdir)
-    missing = workdir / "no_such_folder" / "customers.csv"
-    not_gzip = _not_gzip(workdir)
-    parquet = _parquet(workdir)
-    logs = ["--log-path", str(workdir / "logs"), "--target-path", str(workdir / "target")]
-    steps: list[dict] = []
-    for number, (name, path) in enumerate(files.items()):
-        dbt_vars = json.dumps({"customers_path": str(path), "as_of_date": AS_OF})
-        # one thread, then two: the views live in the one session both threads share
-        threads = ["--threads", str(1 + number % 2)]
-        steps.append({"dbt": ["run", "--target", "spark", *STAGING, *threads,
-                              "--vars", dbt_vars, *logs]})  # fmt: skip
-        for table in ("stg_customers", "stg_customers__checked"):
-            steps.append({"sql": f"create table default.{name}__{table} using parquet "
-                                 f"as select * from bank_segments.{table}"})  # fmt: skip
-    # a lakehouse table over the Parquet file, read through var customers_table
-    steps.append({"sql": "create table default.bank_customers using parquet "
-                         f"location '{parquet.parent}'"})  # fmt: skip
-    table_vars = json.dumps({"customers_table": "default.bank_customers", "as_of_date": AS_OF})
-    steps.append({"dbt": ["run", "--target", "spark", *STAGING, "--vars", table_vars, *logs]})
-    steps.append({"sql": "create table default.lake_table__stg_customers using parquet "
-                         "as select * from bank_segments.stg_customers"})  # fmt: skip
-    for path in (missing, not_gzip):
-        dbt_vars = json.dumps({"customers_path": str(path)})
-        steps.append({"dbt": ["run", "--target", "spark", "--select", "stg_customers__input",
-                              "--vars", dbt_vars, *logs], "fails": True})  # fmt: skip
-    env = {
-        **os.environ,
-        "BANK_SEGMENTS_SPARK_DIR": str(workdir / "spark"),
-        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-    }
-    started = time.perf_counter()
-    log = workdir / "spark_dbt.log"  # a file, not a pipe nobody reads while DuckDB runs
-    with log.open("w") as sink:
-        spark = subprocess.Popen(
-            [sys.executable, "-m", "tests.spark_dbt", json.dumps(steps)],
-            cwd=REPO,
-            env=env,
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-        )
-    duck = {
-        name: run_dbt(
-            workdir / f"duck_{name}",
-            "run",
-            *STAGING,
-            dbt_vars={"customers_path": str(path), "as_of_date": AS_OF},
-        )
-        for name, path in {**files, "lake_table": parquet}.items()
-    }
-    try:
-        spark.wait(timeout=1800)
-    except subprocess.TimeoutExpired:
-        spark.kill()
-        raise
-    output = log.read_text(errors="replace")
-    seconds = time.perf_counter() - started
-    assert spark.returncode == 0, output[-6000:]
-    print(f"\nspark csv: {len(steps)} steps in {seconds:.0f} s with Spark's start")
+def builds(spark_suite: dict) -> dict:
+    """Every fixture staged on Spark and on DuckDB (tests/spark_suite.py)."""
     return {
-        "files": files,
-        "duck": duck,
-        "missing": missing,
-        "not_gzip": not_gzip,
-        "output": output,
-        "tables": workdir / "spark" / "warehouse",
+        **spark_suite["csv"],
+        "output": spark_suite["output"],
+        "tables": spark_suite["warehouse"],
     }
 
 
