@@ -32,12 +32,12 @@ build: $(STAMP)
 	$(BIN)/bank-segments build
 	$(BIN)/bank-segments report
 
-## lint: ruff on Python, sqlfluff on SQL
+## lint: ruff on Python, sqlfluff on SQL (one process per core)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/sqlfluff lint
-	$(BIN)/sqlfluff lint --config .sqlfluff-macros dbt_project/macros dbt_project/tests/generic
+	$(BIN)/sqlfluff lint --processes 0
+	$(BIN)/sqlfluff lint --processes 0 --config .sqlfluff-macros dbt_project/macros dbt_project/tests/generic
 
 ## score: dbt-score on the project's metadata; fails under 9.0 (pyproject [tool.dbt-score])
 score: $(STAMP)

@@ -23,6 +23,12 @@ import pytest
 
 from tests.dbt_runner import DbtRun, run_dbt, shared
 
+if os.environ.get("PYTEST_XDIST_WORKER"):
+    # Several workers share two cores: one BLAS / OpenMP thread each (inherited by the
+    # dbt processes), so idle BLAS threads do not spin against the other workers.
+    for _threads in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(_threads, "1")
+
 #: The environment variable naming the file where workers write each test's group.
 GROUPS_FILE = "BANK_SEGMENTS_XDIST_GROUPS"
 
@@ -38,6 +44,7 @@ RUN_FIRST = (
     "spark",
     "test_model_registry",
     "test_segments_over_time",
+    "test_sampling_agreement",
     "test_exports",
     "test_bench_smoke",
 )

@@ -23,16 +23,37 @@ import json
 import os
 import sys
 
+#: The classes whose JSON schema dbt builds while parsing this project (dbt caches each
+#: in an LRU cache of 128 entries: warming more classes would evict these).
+SCHEMAS = {
+    "dbt.artifacts.resources": (
+        "AnalysisConfig", "Contract", "ExposureConfig", "MetricConfig", "ModelConfig",
+        "NodeConfig", "SavedQueryConfig", "SeedConfig", "SemanticModelConfig", "TestConfig",
+        "UnitTestConfig",
+    ),
+    "dbt.contracts.graph.nodes": (
+        "AnalysisNode", "GenericTestNode", "HookNode", "ModelNode", "SeedNode",
+        "SingularTestNode",
+    ),
+    "dbt.contracts.graph.unparsed": (
+        "UnparsedAnalysisUpdate", "UnparsedExposure", "UnparsedMacroUpdate", "UnparsedMetric",
+        "UnparsedModelUpdate", "UnparsedNodeUpdate", "UnparsedSavedQuery",
+        "UnparsedSemanticModel", "UnparsedSingularTestUpdate", "UnparsedUnitTest",
+    ),
+    "dbt.contracts.project": ("Configuration", "PackageConfig", "Project", "ProfileConfig",
+                              "ProjectFlags"),
+    "dbt.contracts.selection": ("SelectorFile",),
+    "dbt.adapters.duckdb.credentials": ("DuckDBCredentials",),
+}  # fmt: skip
+
 
 def _warm() -> None:
     """Import what every dbt invocation imports, and build dbt's JSON schemas once."""
+    import importlib
+
     import agate  # noqa: F401
-    import dbt.adapters.duckdb
     import dbt.cli.main
-    import dbt.contracts.graph.model_config
-    import dbt.contracts.graph.nodes
-    import dbt.contracts.graph.unparsed
-    import dbt.parser.manifest
+    import dbt.parser.manifest  # noqa: F401
     import duckdb  # noqa: F401
     import numpy  # noqa: F401
     import pandas  # noqa: F401
@@ -42,15 +63,12 @@ def _warm() -> None:
 
     import bank_segments.segment_models  # noqa: F401
 
-    graph = dbt.contracts.graph
-    for module in (graph.nodes, graph.unparsed, graph.model_config):
-        for name in dir(module):
-            contract = getattr(module, name)
-            if isinstance(contract, type) and hasattr(contract, "json_schema"):
-                try:
-                    contract.json_schema()  # cached on the class for the children
-                except Exception:  # a base class without a complete schema: skip it
-                    continue
+    for module_name, names in SCHEMAS.items():
+        module = importlib.import_module(module_name)
+        for name in names:
+            contract = getattr(module, name, None)
+            if contract is not None:
+                contract.json_schema()  # cached on the class for the children
 
 
 def _child(request: dict) -> None:

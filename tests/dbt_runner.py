@@ -92,14 +92,18 @@ def run_dbt(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
     run_env.update(env or {})
+    returncode, output = dbt_command(command[1:], REPO, run_env)
+    return DbtRun(returncode=returncode, output=output, database=database, target=target)
+
+
+def dbt_command(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
+    """``dbt <args>`` run in ``cwd`` with exactly ``env``: (return code, stdout + stderr)."""
     if os.environ.get("BANK_SEGMENTS_TEST_FORK", "1") == "0":
         completed = subprocess.run(
-            command, cwd=REPO, env=run_env, capture_output=True, text=True, check=False
+            [str(DBT), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
         )
-        returncode, output = completed.returncode, completed.stdout + completed.stderr
-    else:
-        returncode, output = _FORK_SERVER.run(command[1:], REPO, run_env)
-    return DbtRun(returncode=returncode, output=output, database=database, target=target)
+        return completed.returncode, completed.stdout + completed.stderr
+    return _FORK_SERVER.run(args, cwd, env)
 
 
 class _ForkServer:

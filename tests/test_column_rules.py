@@ -10,13 +10,12 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 from pathlib import Path
 
 import duckdb
 import pytest
 
-from tests.dbt_runner import DBT, REPO
+from tests.dbt_runner import REPO, dbt_command
 
 GENERIC = REPO / "dbt_project" / "tests" / "generic" / "test_column_rules.sql"
 
@@ -64,24 +63,24 @@ def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
     return root
 
 
-def _build(root: Path) -> subprocess.CompletedProcess[str]:
-    command = [str(DBT), "build", "--project-dir", str(root), "--profiles-dir", str(root)]
+def _build(root: Path) -> tuple[int, str]:
+    command = ["build", "--project-dir", str(root), "--profiles-dir", str(root)]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    return subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    return dbt_command(command, Path.cwd(), env)
 
 
 def test_clean_rows_pass(tmp_path: Path) -> None:
-    completed = _build(_project(tmp_path, CLEAN))
-    assert completed.returncode == 0, completed.stdout[-3000:]
-    assert "PASS accounts_column_rules" in completed.stdout
+    returncode, output = _build(_project(tmp_path, CLEAN))
+    assert returncode == 0, output[-3000:]
+    assert "PASS accounts_column_rules" in output
 
 
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     root = _project(tmp_path_factory.mktemp("rules_broken"), CLEAN + BROKEN)
-    completed = _build(root)
-    assert completed.returncode == 1, completed.stdout[-3000:]
-    return root, completed.stdout
+    returncode, output = _build(root)
+    assert returncode == 1, output[-3000:]
+    return root, output
 
 
 def test_failure_count_is_the_number_of_breaking_rows(broken: tuple[Path, str]) -> None:

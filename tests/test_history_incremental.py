@@ -15,17 +15,16 @@ import csv
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 import yaml
 
+from tests.dbt_runner import dbt_command
+
 REPO = Path(__file__).resolve().parents[1]
 HISTORY = REPO / "dbt_project" / "models" / "history"
-DBT = Path(sys.executable).with_name("dbt")
 
 STAND_IN = """
 select
@@ -86,11 +85,11 @@ def _month(project: Path, as_of: str, customers: list[tuple[str, str]]) -> Path:
 
 
 def _build(project: Path, month: Path, *extra: str, succeeds: bool = True) -> None:
-    command = [str(DBT), "build", "--project-dir", str(project), "--profiles-dir", str(project)]
+    command = ["build", "--project-dir", str(project), "--profiles-dir", str(project)]
     command += ["--vars", json.dumps({"month_path": str(month)}), *extra]
     env = {**os.environ, "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"}
-    completed = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
-    assert (completed.returncode == 0) == succeeds, completed.stdout[-3000:]
+    returncode, output = dbt_command(command, Path.cwd(), env)
+    assert (returncode == 0) == succeeds, output[-3000:]
 
 
 def _counts(project: Path) -> dict[str, int]:

@@ -81,6 +81,7 @@ def test_exact_silhouette_oracle_matches_sklearn() -> None:
     assert exact_silhouettes(z_values, labellings, 700) == pytest.approx(expected, abs=1e-5)
 
 
+@pytest.mark.large
 def test_sampled_selection_agrees_with_exact_selection_on_200k_rows() -> None:
     generated = generate_customers(ROWS, seed=2026)
     values = feature_matrix(generated.customers)
