@@ -46,7 +46,7 @@ score: $(STAMP)
 
 ## test: lint, then the whole pytest suite (it builds throwaway warehouses with dbt) on
 ## $(PYTEST_WORKERS) pytest-xdist workers, one test module per group (tests/conftest.py)
-PYTEST_WORKERS ?= 2
+PYTEST_WORKERS ?= 3
 PYTEST_PARALLEL := -n $(PYTEST_WORKERS) --dist loadscope --no-loadscope-reorder
 test: lint score
 	$(BIN)/pytest $(PYTEST_PARALLEL) --durations=25

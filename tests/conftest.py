@@ -1,6 +1,6 @@
 """Shared fixtures, and how the suite is spread over pytest-xdist workers.
 
-`make test` runs the suite on two pytest-xdist workers (`-n 2`, one per core). A test that uses a
+`make test` runs the suite on three pytest-xdist workers (`-n 3`). A test that uses a
 module-scoped fixture runs in its module's xdist group, so the fixture is built once, on
 one worker; modules that share such a fixture form one group (GROUPS). Every other test is
 a group of its own and goes to whichever worker is free. Builds that several modules read
