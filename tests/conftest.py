@@ -59,7 +59,7 @@ def _group(item: pytest.Item) -> str:
     definitions = fixtures.name2fixturedefs.values() if fixtures else ()
     if any(d.scope in {"module", "class", "package"} for defs in definitions for d in defs):
         return module
-    return item.nodeid.replace("@", "_")
+    return item.nodeid
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -74,10 +74,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     groups = {item.nodeid: _group(item) for item in items}
 
     def rank(item: pytest.Item) -> int:
-        group = groups[item.nodeid]
-        if group in RUN_FIRST:
-            return RUN_FIRST.index(group)
-        return RUN_FIRST.index(item.path.stem) if item.path.stem in RUN_FIRST else len(RUN_FIRST)
+        # a test of its own group ranks with its module
+        key = groups[item.nodeid] if groups[item.nodeid] in RUN_FIRST else item.path.stem
+        return RUN_FIRST.index(key) if key in RUN_FIRST else len(RUN_FIRST)
 
     items.sort(key=rank)  # stable: file and test order are kept within a rank
     path = os.environ.get(GROUPS_FILE)
