@@ -8,8 +8,22 @@ pandas and scikit-learn. The suite runs about a hundred invocations, so this ser
 pays that once: it imports everything, then for each request forks a child that is the
 `dbt` command (`dbt.cli.main.cli`, as the console script calls it) with the request's
 arguments, working directory and environment, its stdout and stderr written to the
-request's output file. Each invocation is still its own process, started from a state
-in which no dbt command has run, so nothing leaks from one invocation to the next.
+request's output file. Each invocation is still its own process, forked from the same
+state, so nothing leaks from one invocation to the next.
+
+Parsing is most of what an invocation costs, and most of parsing is Jinja reading the
+same templates again: dbt's 400-odd macros, the project's macros and models, each generic
+test's SQL. The server therefore parses this project once at start-up, through dbt's own
+entry point (dbtRunner, which dbt supports calling several times in one process), with
+dbt's test caching switched on (`dbt_common.tests.enable_test_caching`, what dbt-core's
+own test suite uses: the Jinja syntax trees of macro blocks and the top-level blocks of
+each file, keyed by their source text), with Jinja's compile step memoized by source
+text and environment settings, and then fills dbt's process-wide cache of compiled
+macro templates (`dbt_common.clients.jinja.template_cache`) with every macro. The
+children inherit those caches, so a template is parsed and compiled once per worker
+instead of once per invocation. Everything else (vars, profiles, files, the manifest)
+each child still reads and parses itself: a child's manifest equals an uncached parse's
+but for timestamps and invocation ids.
 
 The server is single-threaded, which is what makes forking it safe. Protocol: one JSON
 request per line on stdin, {"args": [...], "cwd": "...", "env": {...}, "output": "..."};
@@ -71,6 +85,68 @@ def _warm() -> None:
                 contract.json_schema()  # cached on the class for the children
 
 
+def _memoize_jinja_compile() -> None:
+    """Compile each template source once: Jinja's compile is a pure function of the source
+    text and the environment's syntax, extensions, filters and tests, all in the key."""
+    import jinja2
+
+    original = jinja2.Environment.compile
+    compiled: dict = {}
+
+    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
+        if not isinstance(source, str):
+            return original(self, source, name, filename, raw, defer_init)
+        key = (
+            type(self), source, name, filename, raw, defer_init,
+            tuple(sorted(self.extensions)), frozenset(self.filters), frozenset(self.tests),
+            self.is_async, self.optimized, self.finalize, self.autoescape,
+            self.block_start_string, self.block_end_string, self.variable_start_string,
+            self.variable_end_string, self.comment_start_string, self.comment_end_string,
+            self.line_statement_prefix, self.line_comment_prefix, self.trim_blocks,
+            self.lstrip_blocks, self.newline_sequence, self.keep_trailing_newline,
+        )  # fmt: skip
+        if key not in compiled:
+            compiled[key] = original(self, source, name, filename, raw, defer_init)
+        return compiled[key]
+
+    jinja2.Environment.compile = compile
+
+
+def _parse_once() -> None:
+    """`dbt parse` of this project in this process, to fill the caches the children share.
+
+    Without dbt's static parser: it is Rust code whose thread pool, once started, does
+    not survive a fork (a child that uses it waits forever). The children start their own.
+    """
+    import shutil
+    import tempfile
+
+    from dbt.cli.main import dbtRunner
+    from dbt_common.tests import enable_test_caching
+
+    enable_test_caching()
+    _memoize_jinja_compile()
+    scratch = tempfile.mkdtemp(prefix="bank-segments-dbt-parse-")
+    saved = dict(os.environ)
+    os.environ["BANK_SEGMENTS_DB"] = os.path.join(scratch, "parse.duckdb")
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    try:
+        args = ["parse", "--no-partial-parse", "--no-static-parser", "--quiet"]
+        result = dbtRunner().invoke([*args, "--target-path", scratch, "--log-path", scratch])
+        if not result.success:
+            raise RuntimeError(f"tests/dbt_forkserver.py: dbt parse failed: {result.exception}")
+        # dbt keeps each macro's compiled template in a process-wide cache keyed by the
+        # macro's text; fill it with every macro, materializations included
+        from dbt_common.clients.jinja import template_cache
+
+        for macro in result.result.macros.values():
+            template_cache.get_node_template(macro)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _child(request: dict) -> None:
     """Become `dbt <args>`: never returns."""
     code = 1
@@ -109,6 +185,7 @@ def _child(request: dict) -> None:
 def main() -> int:
     """Serve requests from stdin until it closes."""
     _warm()
+    _parse_once()
     replies = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies on the reply stream
     for line in sys.stdin:

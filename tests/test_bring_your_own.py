@@ -8,6 +8,7 @@ clustering downstream is not the point.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -250,14 +251,21 @@ def test_too_many_bad_rows_fail_the_build_on_the_share_limit(tmp_path: Path) -> 
     assert "assert_rejected_share_within_limit" in run.output
     assert "10 of 100 input rows (10.0%) were quarantined" in run.output
     assert "max_rejected_share = 0.05" in run.output
-    # Parquet rows are numbered from the file itself, 1-based. (The share test may stop
-    # the build before stg_customers__rejected exists; checked is its only parent.)
-    quarantined = _query(
-        run,
-        "select source_row_number from stg_customers__checked"
-        " where len(rejection_reasons) > 0 order by 1",
+    # The message names, fully qualified, the relations that hold this build's rows (the
+    # build's own schema: `main` keeps the last good build's quarantine), and querying
+    # them exactly as named finds the rows. Parquet rows are numbered from the file
+    # itself, 1-based.
+    named = re.search(r"quarantined rows are in (\S+), the counts per reason in (\S+);", run.output)
+    assert named, run.output
+    assert named.groups() == (
+        '"work"."stg_customers__rejected"',
+        '"work"."stg_customers__rejected_summary"',
     )
+    with run.connect_published() as con:
+        quarantined = con.execute(f"select source_row_number from {named[1]} order by 1").fetchall()
+        counted = con.execute(f"select sum(rejected_rows) from {named[2]}").fetchone()
     assert [row_number for (row_number,) in quarantined] == [p + 1 for p in bad_rows]
+    assert counted == (len(bad_rows),)
 
 
 def _build_input_model(tmp_path: Path, path: Path) -> DbtRun:

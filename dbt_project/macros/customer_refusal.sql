@@ -50,9 +50,11 @@
 {% endmacro %}
 
 
-{% macro refuse_file_when_rejected_share_exceeds(checked, summary, max_share) %}
+{% macro refuse_file_when_rejected_share_exceeds(checked, rejected_rows, summary, max_share) %}
     {#- Stop the build with the explained refusal when the rejected share is too high.
-        Does nothing until the tables exist (compiling, linting). -#}
+        Does nothing until the tables exist (compiling, linting). The message names the
+        relations that hold this build's quarantine: the build's own schema, not the
+        published one (which keeps the last good build's). -#}
     {%- if load_relation(checked) is none or load_relation(summary) is none -%}
         {{ return('') }}
     {%- endif -%}
@@ -81,15 +83,17 @@
     {%- if reasons.rows and reasons.rows[0]['share_of_input'] >= 0.5 -%}
         {%- set message = message ~ " " ~ customer_refusal_cause(reasons.rows[0], none) -%}
     {%- endif -%}
-    {%- set message = message ~ " Every row is in stg_customers__rejected, the counts per"
-        ~ " reason in stg_customers__rejected_summary; fix the file, or raise the var."
+    {%- set message = message ~ " This build's quarantined rows are in "
+        ~ rejected_rows.include(database=false) ~ ", the counts per reason in "
+        ~ summary.include(database=false) ~ "; fix the file, or raise the var."
         ~ " The last good build stays published." -%}
     {{ exceptions.raise_compiler_error(message) }}
 {% endmacro %}
 
 
-{% macro refuse_too_few_customers(customers, needed) %}
-    {#- Stop the build in one line when too few valid customers remain to segment. -#}
+{% macro refuse_too_few_customers(customers, rejected_rows, needed) %}
+    {#- Stop the build in one line when too few valid customers remain to segment,
+        naming the relation (this build's schema) that holds the quarantined rows. -#}
     {%- if load_relation(customers) is none -%}
         {{ return('') }}
     {%- endif -%}
@@ -99,7 +103,8 @@
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ (bank_var('customers_path') or 'demo_customers') ~ "' has "
             ~ valid ~ " valid customer(s); segmentation needs at least " ~ needed
-            ~ " (one more than k_max). Add rows, or see stg_customers__rejected for the"
-            ~ " quarantined ones.") }}
+            ~ " (one more than k_max). Add rows, or see "
+            ~ rejected_rows.include(database=false) ~ " for this build's quarantined"
+            ~ " ones.") }}
     {%- endif -%}
 {% endmacro %}

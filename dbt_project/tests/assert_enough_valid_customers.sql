@@ -3,8 +3,9 @@
 -- Segmenting needs more customers than the largest candidate K.
 {%- set k_max = [bank_var('k_max') or 8, bank_var('segment_count') or 0] | max %}
 {%- set customers = ref('stg_customers') %}
+{%- set rejected = ref('stg_customers__rejected') %}
 {%- if execute %}
-    {%- do refuse_too_few_customers(customers, k_max + 1) %}
+    {%- do refuse_too_few_customers(customers, rejected, k_max + 1) %}
 {%- endif %}
 
 select count(*) as valid_customers

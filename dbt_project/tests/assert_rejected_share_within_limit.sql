@@ -5,9 +5,10 @@
 -- most rows fail the same way, the likely cause (refused_file_message()).
 {%- set max_share = bank_var('max_rejected_share') %}
 {%- set summary = ref('stg_customers__rejected_summary') %}
+{%- set rejected = ref('stg_customers__rejected') %}
 {%- if execute %}
     {%- do refuse_file_when_rejected_share_exceeds(
-        ref('stg_customers__checked'), summary, max_share
+        ref('stg_customers__checked'), rejected, summary, max_share
     ) %}
 {%- endif %}
 
