@@ -66,6 +66,7 @@ def month_path(path: str | Path, as_of: dt.date) -> Path:
 def _cmd_report(args: argparse.Namespace) -> int:
     from bank_segments.report import build_report, load_report_data
 
+    _check_out_file(args.out)
     data = load_report_data(args.db)  # matplotlib loads only when needed
     out = build_report(args.db, args.out, data=data)
     meta = data.meta
@@ -79,6 +80,20 @@ def _cmd_report(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0
+
+
+def _check_out_file(out: str) -> None:
+    """Raise ``ValueError`` (one line, with the fix) when ``out`` cannot be a file."""
+    path = Path(out)
+    if path.is_dir():
+        raise ValueError(
+            f"--out {out} is a folder: give a file name, e.g. {path / 'segments.html'}"
+        )
+    for parent in path.parents:
+        if parent.exists() and not parent.is_dir():
+            raise ValueError(f"--out {out}: {parent} is a file, not a folder; choose another --out")
+        if parent.exists():
+            break
 
 
 def export_model_version(db: str, version: str | None, out: str, schema: str = "main") -> Path:
@@ -152,13 +167,6 @@ def _cmd_fit(args: argparse.Namespace) -> int:
     return 0
 
 
-#: Marts exported as Parquet; a killed export leaves ``tmp_<mart>.parquet`` behind.
-EXPORTED_MARTS = (
-    "customer_segments",
-    "segment_profiles",
-    "segment_risk_distribution",
-    "segment_strategies",
-)
 LOCK_MESSAGE = "Could not set lock on file"
 
 
@@ -182,13 +190,16 @@ def exports_folder(db_path: str, dbt_args: Sequence[str]) -> Path:
 
 
 def remove_stale_export_files(folder: Path) -> list[Path]:
-    """Delete ``tmp_<mart>.parquet`` files a killed export left (DuckDB's temporary names)."""
+    """Delete the temporary files a killed export left: DuckDB writes each export as
+    ``tmp_<name>`` beside it and renames it over ``<name>`` when complete, so any
+    ``tmp_*.parquet`` or ``tmp_*.manifest.json`` in the exports folder is a leftover,
+    whichever mart it was for."""
     removed = []
-    for mart in EXPORTED_MARTS:
-        stale = folder / f"tmp_{mart}.parquet"
-        if stale.is_file():
-            stale.unlink()
-            removed.append(stale)
+    for pattern in ("tmp_*.parquet", "tmp_*.manifest.json"):
+        for stale in sorted(folder.glob(pattern)):
+            if stale.is_file():
+                stale.unlink()
+                removed.append(stale)
     return removed
 
 
@@ -374,8 +385,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.dbt_args = extra
     try:
         return args.handler(args)
-    except (ValueError, FileNotFoundError, PermissionError) as error:
+    except ValueError as error:
         print(f"bank-segments {args.command}: error: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # a file or folder that cannot be read or written, in one line
+        where = f": {error.filename}" if error.filename else ""
+        print(
+            f"bank-segments {args.command}: error: {error.strerror or error}{where}",
+            file=sys.stderr,
+        )
         return 2
 
 

@@ -185,7 +185,8 @@ def _child(request: dict) -> None:
 def main() -> int:
     """Serve requests from stdin until it closes."""
     _warm()
-    _parse_once()
+    if os.environ.get("BANK_SEGMENTS_TEST_PARSE_ONCE", "1") != "0":
+        _parse_once()
     replies = sys.stdout
     sys.stdout = sys.stderr  # nothing but replies on the reply stream
     for line in sys.stdin:

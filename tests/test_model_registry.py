@@ -220,13 +220,20 @@ def registry_warehouse(tmp_path_factory: pytest.TempPathFactory, life) -> tuple[
 @pytest.mark.parametrize(
     ("dbt_vars", "message"),
     [
-        ({"model_version": "v0042-20260101"}, "is not a fitted version; known: v0001-"),
-        ({"refit": True, "k_min": 5, "k_max": 3}, r"k_max \(3\) is below k_min \(5\)"),
-        ({"refit": True, "fit_sample_size": -5}, "fit_sample_size must be a whole number"),
+        (
+            {"model_version": "v0042-20260101"},
+            'var model_version = "v0042-20260101" is not a fitted version; known: v0001-',
+        ),
+        ({"refit": True, "k_min": 5, "k_max": 3}, "var k_min = 5 is above k_max = 3"),
+        (
+            {"refit": True, "fit_sample_size": -5},
+            "var fit_sample_size must be a whole number of rows of at least 2",
+        ),
         (
             {"segment_features": ["age", "income", "credit_score"]},
             "differ from active version .*refit: true",
         ),
+        ({"log1p_features": ["income"]}, r'log1p_features: vars \["income"\] vs version \[\]'),
     ],
 )
 def test_bad_vars_stop_without_a_version(registry_warehouse, files, dbt_vars, message) -> None:
@@ -241,6 +248,7 @@ def test_bad_vars_stop_without_a_version(registry_warehouse, files, dbt_vars, me
     run = build(folder / "bad", database, {"customers_path": str(files["a"]), **dbt_vars}, ok=False)
     assert run.returncode != 0
     assert re.search(message, run.output), run.output[-3000:]
+    assert "Traceback" not in run.output  # one line, before anything runs
     with run.connect() as con:
         assert con.execute("select count(*) from segment_model_fit").fetchone() == (1,)
         after = con.execute("select count(*), min(model_version) from customer_segments")

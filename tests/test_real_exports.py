@@ -93,6 +93,54 @@ def _one_line_error(run: DbtRun) -> str:
 # --------------------------------------------------------------------- file shapes
 
 
+def test_blank_lines_and_mixed_line_ends_are_read_as_exported(tmp_path: Path) -> None:
+    # the commonest export shapes: a blank line after row 5, CRLF and LF mixed, and the
+    # file ending in one, then two more, empty lines
+    rows = _rows()
+    lines = [",".join(ATTRIBUTES)] + [",".join(row[name] for name in ATTRIBUTES) for row in rows]
+    text = "\r\n".join(lines[:6]) + "\r\n\r\n" + "\n".join(lines[6:]) + "\n\n\n"
+    path = tmp_path / "blank_lines.csv"
+    path.write_bytes(text.encode())
+    run = _build(tmp_path, path)
+    _assert_all_valid(run, ROWS)
+    with run.connect() as con:  # the rows after the blank line keep their values
+        sixth = con.execute("select income from stg_customers where source_row_number = 6")
+        assert sixth.fetchone() == (float(rows[5]["Income"]),)
+
+
+def test_ragged_lines_are_quarantined_with_a_reason(tmp_path: Path) -> None:
+    rows = _rows()
+    lines = [",".join(row[name] for name in ATTRIBUTES) for row in rows]
+    junk = {
+        "   ": "age: missing",  # a line of spaces
+        ",,,,,,,,,": "age: missing",  # a line of delimiters only
+        ",".join(lines[0].split(",")[:5]): "transaction_frequency: missing",  # too few fields
+        lines[1] + ",surplus": "row: more fields than the header has",  # too many
+    }
+    body = lines[:10] + list(junk) + lines[10:] + ["    "]  # and a last line of spaces
+    path = tmp_path / "ragged.csv"
+    path.write_text("\n".join([",".join(ATTRIBUTES), *body]) + "\n")
+    run = _build(tmp_path, path)
+    assert run.returncode == 0, run.output[-4000:]
+    assert _counts(run) == (ROWS + 5, ROWS, 5)
+    with run.connect() as con:
+        quarantined = con.execute(
+            "select source_row_number, rejection_reasons from stg_customers__rejected order by 1"
+        ).fetchall()
+    assert [number for number, _ in quarantined] == [11, 12, 13, 14, ROWS + 5]
+    for (_, reasons), expected in zip(quarantined, [*junk.values(), "age: missing"], strict=True):
+        assert expected in reasons, (expected, reasons)
+
+
+def test_a_file_of_blank_lines_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "blank.csv"
+    path.write_text("\n\n  \n\n")
+    run = _build(tmp_path, path)
+    output = _one_line_error(run)
+    assert f"customers_path '{path}' has no header line" in output
+    assert "NoneType" not in output
+
+
 def test_semicolon_file_with_decimal_commas_is_detected(tmp_path: Path) -> None:
     rows = _rows()
     body = [[row[name].replace(".", ",") for name in ATTRIBUTES] for row in rows]
@@ -394,7 +442,7 @@ def test_bad_vars_stop_the_build_before_anything_runs(
     run = run_dbt(tmp_path, "build", dbt_vars={"max_rejected_share": value})
     output = _one_line_error(run)
     assert problem in output
-    assert "A good value: --vars '{max_rejected_share: 0.05 (5 %)}'" in output
+    assert "A good value: --vars '{max_rejected_share: 0.05}'" in output
     assert not (tmp_path / "target" / "run_results.json").exists() or all(
         result["status"] != "success" for result in run.results()
     )
@@ -406,11 +454,53 @@ def test_bad_vars_stop_the_build_before_anything_runs(
         ({"csv_delimiter": ":"}, 'var csv_delimiter = ":" is not one of'),
         ({"as_of_date": "31/01/2026"}, 'var as_of_date = "31/01/2026" is not a date'),
         ({"plausibility_bounds": {"income": [5, 1]}}, "a low bound above its high bound"),
+        (
+            {"as_of_date": "2026-02-30"},
+            'var as_of_date = "2026-02-30" is not a date: 2026-02 has 28',
+        ),
+        ({"k_min": 9, "k_max": 8}, "var k_min = 9 is above k_max = 8: the candidate K range is"),
+        ({"fit_sample_size": 5}, "var fit_sample_size = 5 is not above the largest K (8)"),
+        (
+            {"segment_count": 4, "stability_sample_size": 4},
+            "var stability_sample_size = 4 is not above the largest K (4)",
+        ),
+        ({"min_segment_share": 0.9}, "var min_segment_share = 0.9 leaves no K eligible"),
+        ({"segment_features": []}, "var segment_features = [] lists fewer than two features"),
+        ({"segment_features": ["age", "wealth"]}, 'names "wealth", not a feature of'),
+        ({"segment_features": ["age", "age"]}, 'names "age" twice'),
+        (
+            {"log1p_features": ["income"], "segment_features": ["age", "credit_score"]},
+            'var log1p_features = ["income"] names "income", which is not in segment_features',
+        ),
+        (
+            {"refit": True, "model_version": "v0001-20260101"},
+            'vars refit: true and model_version: "v0001-20260101" contradict each other',
+        ),
     ],
 )
 def test_other_vars_are_checked_too(tmp_path: Path, dbt_vars: dict, problem: str) -> None:
     run = run_dbt(tmp_path, "build", dbt_vars=dbt_vars)
-    assert problem in _one_line_error(run)
+    output = _one_line_error(run)
+    assert problem in output
+    # nothing ran: the check is on-run-start's, not a node's
+    assert "Python model failed" not in output
+    assert not (tmp_path / "target" / "run_results.json").exists() or all(
+        result["status"] != "success" for result in run.results()
+    )
+
+
+def test_bounds_written_in_short_exponent_form_are_numbers(tmp_path: Path) -> None:
+    # YAML reads 5e10 (no dot, no exponent sign) as text; the README's example uses it
+    run = run_dbt(
+        tmp_path,
+        "compile",
+        "--select",
+        "stg_customers__checked",
+        dbt_vars={"plausibility_bounds": {"income": [1, "5e10"]}},
+    )
+    assert run.returncode == 0, run.output[-2000:]
+    compiled = next((tmp_path / "target" / "compiled").rglob("stg_customers__checked.sql"))
+    assert "50000000000" in compiled.read_text()
 
 
 def test_absurd_finite_values_are_quarantined_as_implausible(tmp_path: Path) -> None:
@@ -452,6 +542,16 @@ def test_wildcards_in_customers_path_are_refused(tmp_path: Path) -> None:
     assert "contains a wildcard" in _one_line_error(run)
 
 
+def test_a_file_named_with_brackets_is_read_and_not_taken_for_a_pattern(tmp_path: Path) -> None:
+    # as a glob, customers[2026].csv would match customers2.csv: that file must not be read
+    rows = _rows()
+    body = [[row[name] for name in ATTRIBUTES] for row in rows]
+    _write(tmp_path / "customers2.csv", list(ATTRIBUTES), body[:20])
+    path = _write(tmp_path / "customers[2026].csv", list(ATTRIBUTES), body)
+    run = _build(tmp_path, path)
+    _assert_all_valid(run, ROWS)
+
+
 def test_ids_are_trimmed_and_float_ids_become_integer_text(tmp_path: Path) -> None:
     table = generate_customers(ROWS, seed=21).customers
     ids = [1234567890123456.0 + i for i in range(ROWS)]
@@ -465,15 +565,20 @@ def test_ids_are_trimmed_and_float_ids_become_integer_text(tmp_path: Path) -> No
         ).fetchone()[0]
     assert first == "1234567890123456"
 
+    # ids padded with spaces, a tab, a no-break space: all of it is trimmed, and the
+    # numbers beside them may be padded with a tab too
     rows = _rows()
-    body = [[f"  C{i} ", *(row[name] for name in ATTRIBUTES)] for i, row in enumerate(rows)]
+    pads = ["  ", "\t", "\u00a0", " \t"]
+    body = [
+        [f"{pads[i % 4]}C{i}{pads[i % 4]}", f"\t{row[ATTRIBUTES[0]]}\t"]
+        + [row[name] for name in ATTRIBUTES[1:]]
+        for i, row in enumerate(rows)
+    ]
     run = _build(tmp_path / "text", _write(tmp_path / "ids.csv", ["CustomerID", *ATTRIBUTES], body))
     _assert_all_valid(run, ROWS)
     with run.connect() as con:
-        first = con.execute(
-            "select customer_id from stg_customers order by source_row_number limit 1"
-        ).fetchone()[0]
-    assert first == "C0"
+        ids = con.execute("select customer_id from stg_customers order by source_row_number")
+        assert [customer_id for (customer_id,) in ids.fetchall()] == [f"C{i}" for i in range(ROWS)]
 
 
 @pytest.mark.parametrize("rows", [0, 1, 5])
@@ -496,7 +601,14 @@ def test_as_of_date_comes_from_the_file_the_var_or_the_build_date(tmp_path: Path
         ).fetchall()
         rejected = con.execute("select rejection_reasons from stg_customers__rejected").fetchall()
     assert dates == [("2026-01-31",)]
-    assert rejected == [(["as_of_date: not a date (YYYY-MM-DD)"],)]
+    assert rejected == [
+        (
+            [
+                "as_of_date: not a date (2026-01-31, 20260131, 31.01.2026, Jan 31, 2026,"
+                " January 31, 2026, 31 Jan 2026, 31 January 2026)"
+            ],
+        )
+    ]
 
     plain = _write(
         tmp_path / "plain.csv", list(ATTRIBUTES), [[r[n] for n in ATTRIBUTES] for r in rows]
@@ -507,6 +619,45 @@ def test_as_of_date_comes_from_the_file_the_var_or_the_build_date(tmp_path: Path
         assert con.execute(
             "select distinct cast(as_of_date as varchar) from stg_customers"
         ).fetchall() == [("2025-12-31",)]
+
+
+def test_as_of_dates_parse_by_the_listed_formats_and_bad_ones_are_quarantined(
+    tmp_path: Path,
+) -> None:
+    rows = _rows()
+    written = ["2026-01-31", "2026-1-31", "20260131", "31.01.2026", "Jan 31, 2026"]
+    written += ["31 Jan 2026", "January 31, 2026", "2026-01-31 00:00:00"]
+    body = [
+        [row[name] for name in ATTRIBUTES] + [written[i % len(written)]]
+        for i, row in enumerate(rows)
+    ]
+    bad = {3: "", 4: "0001-01-01", 5: "9999-12-31", 6: "31/01/2026", 7: "2026-02-30"}
+    for index, value in bad.items():
+        body[index][-1] = value
+    path = tmp_path / "dated.csv"
+    path.write_text(
+        "\n".join(
+            [",".join([*ATTRIBUTES, "snapshot_date"])]
+            + [",".join(f'"{value}"' for value in line) for line in body]
+        )
+        + "\n"
+    )
+    run = _build(tmp_path, path)
+    assert run.returncode == 0, run.output[-4000:]
+    with run.connect() as con:
+        dates = con.execute("select distinct cast(as_of_date as varchar) from stg_customers")
+        assert dates.fetchall() == [("2026-01-31",)]  # never the build's day
+        rejected = dict(
+            con.execute(
+                "select source_row_number, rejection_summary from stg_customers__rejected"
+            ).fetchall()
+        )
+    assert rejected[4] == "as_of_date: missing"
+    assert rejected[5].startswith("as_of_date: implausible, outside 1990-01-01 to ")
+    assert rejected[6].startswith("as_of_date: implausible, outside 1990-01-01 to ")
+    assert rejected[7].startswith("as_of_date: not a date (")
+    assert rejected[8].startswith("as_of_date: not a date (")
+    assert len(rejected) == 5
 
 
 # ------------------------------------------------- `bank-segments build` housekeeping
@@ -546,12 +697,18 @@ def test_an_interrupted_exports_temporary_file_is_removed_at_the_next_build(tmp_
     database = tmp_path / "warehouse.duckdb"
     exports = tmp_path / "exports"
     exports.mkdir()
-    stale = exports / "tmp_customer_segments.parquet"
-    stale.write_bytes(b"")
+    # every mart's leftover, and a manifest's, not only those of some marts
+    from tests.dbt_runner import MARTS
+
+    stale = [exports / f"tmp_{mart}.parquet" for mart in MARTS]
+    stale.append(exports / "tmp_customer_segments.manifest.json")
+    for path in stale:
+        path.write_bytes(b"")
     keep = exports / "notes.txt"
     keep.write_text("mine")
     done = _bank_segments_build(tmp_path, database, "--select", "feature_bands")
     assert done.returncode == 0, done.stdout[-3000:]
-    assert not stale.exists()
+    assert [path for path in stale if path.exists()] == []
     assert keep.exists()
-    assert f"removed {stale}" in done.stdout
+    for path in stale:
+        assert f"removed {path}" in done.stdout

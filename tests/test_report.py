@@ -288,6 +288,17 @@ def test_no_structure_cards_still_match_segment_profiles(no_structure_report: Re
 # ------------------------------------------------------------------------------ errors
 
 
+def test_an_out_path_under_a_file_is_one_clear_line(tmp_path: Path, capsys) -> None:
+    (tmp_path / "reports").write_text("a file where a folder is wanted")
+    out = tmp_path / "reports" / "segments.html"
+    assert main(["report", "--db", str(tmp_path / "any.duckdb"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1, err
+    assert f"{tmp_path / 'reports'} is a file, not a folder; choose another --out" in err
+    assert main(["report", "--db", str(tmp_path / "any.duckdb"), "--out", str(tmp_path)]) == 2
+    assert "is a folder: give a file name" in capsys.readouterr().err
+
+
 def test_missing_warehouse_is_one_clear_line(tmp_path: Path, capsys) -> None:
     missing = tmp_path / "nowhere.duckdb"
     assert main(["report", "--db", str(missing), "--out", str(tmp_path / "r.html")]) == 2

@@ -45,12 +45,13 @@
 
 
 {% macro customer_file_lines(path, encoding, limit) %}
-    {#- The first `limit` lines of a text file, whole, decoded with `encoding`. -#}
+    {#- The first `limit` lines of a text file, whole, decoded with `encoding`; an empty
+        line is '' (the line reader gives it as null). -#}
     {%- set sql -%}
-        select line from {{ bank_read_lines(sql_text(path), sql_text(encoding)) }}
+        select line from {{ bank_read_lines(bank_path_literal(path), sql_text(encoding)) }}
         limit {{ limit | int }}
     {%- endset -%}
-    {{ return(run_query(sql).columns[0].values() | list) }}
+    {{ return(run_query(sql).columns[0].values() | map('default', '', true) | list) }}
 {% endmacro %}
 
 
@@ -75,7 +76,7 @@
             {#- Lines of the first 100,000 with bytes above 127: valid UTF-8 or not? -#}
             {%- set sql -%}
                 select line from (
-                    select line from {{ bank_read_lines(sql_text(path), "'latin-1'") }}
+                    select line from {{ bank_read_lines(bank_path_literal(path), "'latin-1'") }}
                     limit 100000
                 ) as head
                 where {{ bank_has_high_byte('line') }}
@@ -99,7 +100,19 @@
             ~ " header line and one row per customer; a .csv.gz file must be"
             ~ " gzip-compressed") }}
     {%- endif -%}
-    {%- set header_line = lines[0].lstrip('\ufeff') -%}
+    {#- The header is the first line that is not blank (blank lines before it are
+        skipped, as the reader skips blank lines between rows). -#}
+    {%- set found = namespace(index=none) -%}
+    {%- for line in lines if found.index is none and line.lstrip('\ufeff') | trim != '' -%}
+        {%- set found.index = loop.index0 -%}
+    {%- endfor -%}
+    {%- if found.index is none -%}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ path ~ "' has no header line: its first " ~ lines | length
+            ~ " line(s) are blank. The file needs a header line naming the columns and one"
+            ~ " row per customer.") }}
+    {%- endif -%}
+    {%- set header_line = lines[found.index].lstrip('\ufeff').rstrip('\r\n') -%}
     {#- The line reader splits at CR and at LF: a line that still starts with LF or ends
         with CR had a CR too many, as in CR CR LF (a file converted to Windows line
         endings twice). DuckDB's CSV sniffer fails on it with advice that does not
@@ -151,11 +164,21 @@
     {%- endif -%}
 
     {%- set header = [] -%}
+    {%- set names = [] -%}
     {%- for name in header_line.split(delimiter) -%}
-        {%- do header.append(name | trim | replace('"', '')) -%}
+        {%- set name = name | trim | replace('"', '') -%}
+        {%- do header.append(name) -%}
+        {#- the reader's column names: unique and never empty (a repeated name is
+            still refused by customer_column_map, from `header`) -#}
+        {%- set unique = name if name != '' else 'column' ~ loop.index -%}
+        {%- if unique | lower in names | map('lower') | list -%}
+            {%- set unique = unique ~ '_' ~ loop.index -%}
+        {%- endif -%}
+        {%- do names.append(unique) -%}
     {%- endfor -%}
     {{ return({
         'encoding': encoding, 'delimiter': delimiter, 'decimal': decimal, 'header': header,
+        'names': names, 'skip': found.index + 1,
     }) }}
 {% endmacro %}
 
@@ -204,7 +227,7 @@
                    'decimal': '.', 'header': []}) }}
     {%- endif -%}
 
-    {%- set found = run_query(bank_path_exists_sql(sql_text(path))) -%}
+    {%- set found = run_query(bank_path_exists_sql(bank_path_literal(path))) -%}
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' does not exist or is not readable: give"
@@ -213,13 +236,14 @@
     {%- endif -%}
 
     {%- if kind == 'parquet' -%}
-        {%- set reader = bank_read_parquet(sql_text(path)) -%}
+        {%- set reader = bank_read_parquet(bank_path_literal(path)) -%}
         {%- set decimal = bank_var('csv_decimal_separator') or '.' -%}
         {%- set header = none -%}
     {%- else -%}
         {%- set format = customer_csv_format(path) -%}
         {%- set reader = bank_read_csv(
-            sql_text(path), sql_text(format['delimiter']), sql_text(format['encoding'])) -%}
+            bank_path_literal(path), sql_text(format['delimiter']), sql_text(format['encoding']),
+            format['names'], format['skip']) -%}
         {%- set decimal = format['decimal'] -%}
         {%- set header = format['header'] -%}
         {{ log("customers_path '" ~ path ~ "': read as " ~ format['encoding']
@@ -281,7 +305,7 @@
         {%- set canonical = wanted.get(normalize_column_name(name)) -%}
         {%- if canonical -%}
             {%- do found.update({canonical: (name, type)}) -%}
-        {%- elif name != 'file_row_number' -%}
+        {%- elif name not in ['file_row_number', '__extra_field'] -%}
             {%- do ignored.append(name) -%}
         {%- endif -%}
     {%- endfor -%}
@@ -326,7 +350,7 @@
             ~ ' then cast(cast(' ~ quoted ~ ' as decimal(38, 0)) as ' ~ dbt.type_string() ~ ')'
             ~ ' else cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ') end') }}
     {%- elif upper in ['VARCHAR', 'TEXT', 'STRING'] -%}
-        {{ return(bank_strip_zero_fraction('trim(' ~ quoted ~ ')')) }}
+        {{ return(bank_strip_zero_fraction(bank_trim(quoted))) }}
     {%- else -%}
         {{ return('cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ')') }}
     {%- endif -%}
@@ -363,8 +387,15 @@
         cast(__source_row_number as bigint) as source_row_number,
         {% if 'as_of_date' in found -%}
             cast({{ adapter.quote(found['as_of_date'][0]) }} as {{ dbt.type_string() }}) as as_of_date,
+            true as as_of_date_in_file,
         {%- else -%}
             cast(null as {{ dbt.type_string() }}) as as_of_date,
+            false as as_of_date_in_file,
+        {%- endif %}
+        {% if '__extra_field' in file['columns'] | map('first') | list -%}
+            {{ adapter.quote('__extra_field') }} as extra_field,
+        {%- else -%}
+            cast(null as {{ dbt.type_string() }}) as extra_field,
         {%- endif %}
         {%- for attribute in customer_attributes() %}
             {%- set source_column = found.get(attribute, (attribute, 'VARCHAR'))[0] %}

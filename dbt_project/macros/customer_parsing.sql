@@ -18,15 +18,46 @@
 {% endmacro %}
 
 
-{% macro bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
-    {#- A table function reading a CSV with a header, every column as text. -#}
+{% macro bank_read_csv(path_literal, delimiter_literal, encoding_literal, names, skip) %}
+    {#- A table function reading a CSV with a header, every column as text: `names` are
+        the header's column names (unique), `skip` the lines up to the header. -#}
     {{ return(adapter.dispatch('bank_read_csv', 'bank_segments')(
-        path_literal, delimiter_literal, encoding_literal)) }}
+        path_literal, delimiter_literal, encoding_literal, names, skip)) }}
 {% endmacro %}
 
-{% macro duckdb__bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
-    {{ return("read_csv(" ~ path_literal ~ ", header = true, all_varchar = true, delim = "
-        ~ delimiter_literal ~ ", encoding = " ~ encoding_literal ~ ")") }}
+{% macro duckdb__bank_read_csv(path_literal, delimiter_literal, encoding_literal, names, skip) %}
+    {#-
+        The dialect the project detected, stated: no sniffing (DuckDB's sniffer refuses
+        files with a ragged or blank-looking line, with advice about reader options the
+        project does not expose). Every column is text, '"' quotes and doubles as its own
+        escape (RFC 4180), blank lines are skipped, a short line is padded with nulls (its
+        missing values are quarantined), and one column more than the header,
+        __extra_field, catches a line with too many fields (quarantined as such).
+        DuckDB's parallel reader cannot pad lines of a file with line breaks inside quoted
+        fields, so such a file (a line with an odd number of quotes) is read serially.
+    -#}
+    {%- set parallel = 'true' -%}
+    {%- if execute -%}
+        {%- set odd_quotes -%}
+            select count(*) from (
+                select 1 from {{ bank_read_lines(path_literal, encoding_literal) }}
+                where (length(line) - length(replace(line, '"', ''))) % 2 = 1
+                limit 1
+            ) as quoted_line_breaks
+        {%- endset -%}
+        {%- if run_query(odd_quotes).columns[0].values()[0] > 0 -%}
+            {%- set parallel = 'false' -%}
+        {%- endif -%}
+    {%- endif -%}
+    {%- set columns = [] -%}
+    {%- for name in names + ['__extra_field'] -%}
+        {%- do columns.append(sql_text(name) ~ ": 'VARCHAR'") -%}
+    {%- endfor -%}
+    {{ return("read_csv(" ~ path_literal ~ ", header = false, skip = " ~ (skip | int)
+        ~ ", auto_detect = false, columns = {" ~ columns | join(', ') ~ "}, delim = "
+        ~ delimiter_literal ~ ", quote = '\"', escape = '\"', null_padding = true,"
+        ~ " parallel = " ~ parallel ~ ", strict_mode = false, encoding = " ~ encoding_literal
+        ~ ")") }}
 {% endmacro %}
 
 
@@ -158,7 +189,7 @@
 {% endmacro %}
 
 
-{% macro spark__bank_read_csv(path_literal, delimiter_literal, encoding_literal) %}
+{% macro spark__bank_read_csv(path_literal, delimiter_literal, encoding_literal, names, skip) %}
     {#-
         An external table over the file, in the model's schema: stg_customers__input is
         a view, and Spark refuses a view over a temporary view. The header row names

@@ -78,7 +78,7 @@
     {%- set lower_op = '<=' if rule.get('min_exclusive') else '<' -%}
     case
         {%- if is_text %}
-        when nullif(trim({{ attribute }}), '') is null
+        when nullif({{ bank_trim(attribute) }}, '') is null
         {%- else %}
         when {{ attribute }} is null
         {%- endif %}

@@ -25,7 +25,7 @@
         'segment_model_import_path': {'kind': 'path', 'null': true, 'wildcards': true,
                                       'example': "'models/segment_model_*.parquet'"},
         'exports_path': {'kind': 'path', 'null': true, 'example': "'exports'"},
-        'max_rejected_share': {'kind': 'share', 'example': '0.05 (5 %)'},
+        'max_rejected_share': {'kind': 'share', 'example': '0.05'},
         'low_confidence_margin': {'kind': 'number', 'min': 0, 'example': '0.5'},
         'csv_delimiter': {'kind': 'choice', 'null': true,
                           'values': [',', ';', '\t', '|'], 'example': "';'"},
@@ -34,6 +34,7 @@
         'csv_encoding': {'kind': 'choice', 'null': true,
                          'values': ['utf-8', 'utf-16', 'latin-1'], 'example': "'latin-1'"},
         'as_of_date': {'kind': 'date', 'null': true, 'example': "'2026-01-31'"},
+        'earliest_as_of_date': {'kind': 'date', 'example': "'1990-01-01'"},
         'plausibility_bounds': {'kind': 'bounds', 'null': true,
                                 'example': '{income: [1, 50000000000]}'},
         'k_min': {'kind': 'number', 'integer': true, 'min': 2, 'null': true, 'example': '2'},
@@ -93,7 +94,7 @@
     {%- elif kind == 'path' -%}
         {%- if value is not string -%}
             {{ return('is not a file path') }}
-        {%- elif modules.re.search('[*?\\[\\]{}]', value) and not rule.get('wildcards') -%}
+        {%- elif modules.re.search('[*?]', value) and not rule.get('wildcards') -%}
             {{ return('contains a wildcard; give one file (several files are not merged)') }}
         {%- endif -%}
     {%- elif kind == 'choice' -%}
@@ -111,9 +112,16 @@
         {%- endif -%}
     {%- elif kind == 'date' -%}
         {%- set match = modules.re.match('^(\\d{4})-(\\d{2})-(\\d{2})$', value | string) -%}
-        {%- if not match or not (1 <= match.group(2) | int <= 12)
-            or not (1 <= match.group(3) | int <= 31) -%}
+        {%- if not match or not (1 <= match.group(2) | int <= 12) -%}
             {{ return('is not a date written YYYY-MM-DD') }}
+        {%- endif -%}
+        {%- set year, month, day = match.group(1) | int, match.group(2) | int,
+            match.group(3) | int -%}
+        {%- set leap = (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 -%}
+        {%- set days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31] -%}
+        {%- if not (1 <= day <= days[month - 1]) -%}
+            {{ return('is not a date: ' ~ year ~ '-' ~ '%02d' | format(month) ~ ' has '
+                ~ days[month - 1] ~ ' days') }}
         {%- endif -%}
     {%- elif kind == 'bounds' -%}
         {%- if value is not mapping -%}
@@ -126,12 +134,12 @@
                 or bounds | length != 2 -%}
                 {{ return('gives ' ~ attribute ~ ' something other than [low, high]') }}
             {%- endif -%}
-            {%- for bound in bounds -%}
+            {%- for bound in _numbers(bounds) -%}
                 {%- if bound is not number or bound is boolean or not (bound * 0 == 0) -%}
                     {{ return('gives ' ~ attribute ~ ' a bound that is not a finite number') }}
                 {%- endif -%}
             {%- endfor -%}
-            {%- if bounds[0] > bounds[1] -%}
+            {%- if _numbers(bounds)[0] > _numbers(bounds)[1] -%}
                 {{ return('gives ' ~ attribute ~ ' a low bound above its high bound') }}
             {%- endif -%}
         {%- endfor -%}
@@ -158,6 +166,22 @@
 {% endmacro %}
 
 
+{% macro _numbers(values) %}
+    {#- A list with each text that spells a number (YAML reads 5e10, unlike 5.0e+10, as
+        text) turned into that number; anything else is left as it is. -#}
+    {%- set numbers = [] -%}
+    {%- for value in values -%}
+        {%- if value is string
+            and modules.re.match('^\\s*[+-]?([0-9]+[.]?[0-9]*|[.][0-9]+)([eE][+-]?[0-9]+)?\\s*$', value) -%}
+            {%- do numbers.append(value | float) -%}
+        {%- else -%}
+            {%- do numbers.append(value) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(numbers) }}
+{% endmacro %}
+
+
 {% macro bank_var(name) %}
     {#- The validated value of project var `name` (its default when unset). -#}
     {%- set rules = project_var_rules() -%}
@@ -172,6 +196,13 @@
             "var " ~ name ~ " = " ~ (value | tojson) ~ " " ~ problem
             ~ ". A good value: --vars '{" ~ name ~ ": " ~ rules[name]['example'] ~ "}'") }}
     {%- endif -%}
+    {%- if rules[name]['kind'] == 'bounds' and value is not none -%}
+        {%- set normalized = {} -%}
+        {%- for attribute, bounds in value.items() -%}
+            {%- do normalized.update({attribute: _numbers(bounds)}) -%}
+        {%- endfor -%}
+        {{ return(normalized) }}
+    {%- endif -%}
     {%- if value is string and rules[name]['kind'] in ['path', 'date'] -%}
         {%- set value = value | trim -%}
         {{ return(value if value != '' else none) }}
@@ -181,9 +212,142 @@
 
 
 {% macro validate_vars() %}
-    {#- on-run-start: check every var before any node runs. Renders no SQL. -#}
+    {#- on-run-start: check every var before any node runs, then the rules that involve
+        several vars or the stored model versions. Renders no SQL. -#}
     {%- for name in project_var_rules() -%}
         {%- do bank_var(name) -%}
     {%- endfor -%}
+    {%- do validate_var_combinations() -%}
     {{ return('') }}
+{% endmacro %}
+
+
+{% macro segment_feature_candidates() %}
+    {#- The numeric columns of int_customer_features a segment model can cluster on. -#}
+    {{ return(customer_attributes() + ['spending_ratio', 'engagement_score', 'clv_proxy']) }}
+{% endmacro %}
+
+
+{% macro _stop_var(name, value, problem, good) %}
+    {#- Stop the build in one line: the var, its value, what is wrong, a pasteable fix. -#}
+    {{ exceptions.raise_compiler_error(
+        "var " ~ name ~ " = " ~ (value | tojson) ~ " " ~ problem
+        ~ ". A good value: --vars '{" ~ good ~ "}'") }}
+{% endmacro %}
+
+
+{% macro validate_var_combinations() %}
+    {#-
+        The rules no single var's check can see: the K range, samples that must hold
+        more customers than segments, a segment share some K can reach, the features,
+        and (on DuckDB, where the dbt Python model fits) a pinned model version against
+        the stored versions. Each stops the build in one line before anything runs,
+        instead of a Python traceback from inside the fit.
+    -#}
+    {%- set k_min = bank_var('k_min') -%}
+    {%- set k_max = bank_var('k_max') -%}
+    {%- set segment_count = bank_var('segment_count') -%}
+    {%- if k_min is not none and k_max is not none and k_min > k_max -%}
+        {%- do _stop_var('k_min', k_min, 'is above k_max = ' ~ k_max
+            ~ ': the candidate K range is empty', 'k_min: 2, k_max: ' ~ ([k_max, 2] | max)) -%}
+    {%- endif -%}
+    {%- set largest = segment_count or k_max -%}
+    {%- set smallest = segment_count or k_min -%}
+    {%- for name in ['fit_sample_size', 'k_selection_sample_size', 'silhouette_sample_size',
+                     'stability_sample_size'] -%}
+        {%- set size = bank_var(name) -%}
+        {%- if size is not none and largest is not none and size <= largest -%}
+            {%- do _stop_var(name, size, 'is not above the largest K (' ~ largest
+                ~ '): a sample needs more customers than segments',
+                name ~ ': ' ~ project_var_rules()[name]['example']) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set share = bank_var('min_segment_share') -%}
+    {%- if smallest is not none and (share >= 0.5 or share * smallest > 1) -%}
+        {%- do _stop_var('min_segment_share', share, 'leaves no K eligible: K segments'
+            ~ ' cannot each hold more than 1/K of the customers (the smallest K is '
+            ~ smallest ~ ')', 'min_segment_share: 0.02') -%}
+    {%- endif -%}
+
+    {%- set features = bank_var('segment_features') -%}
+    {%- set known = segment_feature_candidates() -%}
+    {%- set good = "segment_features: ['age', 'income', 'credit_score']" -%}
+    {%- if features is not none -%}
+        {%- if features | length < 2 -%}
+            {%- do _stop_var('segment_features', features, 'lists fewer than two features:'
+                ~ ' the model and its 2-D map need at least two', good) -%}
+        {%- endif -%}
+        {%- for feature in features -%}
+            {%- if feature not in known -%}
+                {%- do _stop_var('segment_features', features, 'names ' ~ (feature | tojson)
+                    ~ ', not a feature of int_customer_features (one of: '
+                    ~ known | join(', ') ~ ')', good) -%}
+            {%- elif features[:loop.index0].count(feature) -%}
+                {%- do _stop_var('segment_features', features, 'names ' ~ (feature | tojson)
+                    ~ ' twice', good) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- for feature in bank_var('log1p_features') or [] if feature not in features -%}
+            {%- do _stop_var('log1p_features', bank_var('log1p_features'), 'names '
+                ~ (feature | tojson) ~ ', which is not in segment_features',
+                "log1p_features: ['income']") -%}
+        {%- endfor -%}
+    {%- endif -%}
+
+    {%- set pinned = bank_var('model_version') -%}
+    {%- if bank_var('refit') and pinned is not none -%}
+        {{ exceptions.raise_compiler_error(
+            "vars refit: true and model_version: " ~ (pinned | tojson) ~ " contradict each"
+            ~ " other: a refit fits a new version. Drop one of them, e.g. --vars"
+            ~ " '{refit: true}'") }}
+    {%- endif -%}
+    {%- if execute and target.type == 'duckdb' -%}
+        {%- do _validate_vars_against_versions(pinned, features) -%}
+    {%- endif -%}
+{% endmacro %}
+
+
+{% macro _validate_vars_against_versions(pinned, features) %}
+    {#- A pinned version must exist; a scoring build's feature vars must be the active
+        version's (the registry the dbt Python model reads: segment_model_fit). -#}
+    {%- set registry = adapter.get_relation(
+        database=target.database, schema=target.schema, identifier='segment_model_fit') -%}
+    {%- if registry is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set versions = run_query(
+        'select model_version, segment_features, log1p_features from ' ~ registry
+        ~ ' order by version_number') -%}
+    {%- set names = versions.columns[0].values() | list -%}
+    {%- if pinned is not none and pinned not in names -%}
+        {{ exceptions.raise_compiler_error(
+            "var model_version = " ~ (pinned | tojson) ~ " is not a fitted version; known: "
+            ~ (names | join(', ') if names else 'none (no version fitted yet)')
+            ~ ". A good value: --vars '{model_version: " ~ (names[-1] if names
+                else 'null') ~ "}'") }}
+    {%- endif -%}
+    {%- if bank_var('refit') or not names or features is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set active = versions.rows[names.index(pinned) if pinned is not none else -1] -%}
+    {%- set differences = [] -%}
+    {%- set stored = (active['segment_features'] or '').split(',') | map('trim')
+        | reject('equalto', '') | list -%}
+    {%- if stored != features -%}
+        {%- do differences.append('segment_features: vars ' ~ features | tojson
+            ~ ' vs version ' ~ stored | tojson) -%}
+    {%- endif -%}
+    {%- set wanted = bank_var('log1p_features') or [] -%}
+    {%- set stored = (active['log1p_features'] or '').split(',') | map('trim')
+        | reject('equalto', '') | list -%}
+    {%- if wanted | sort != stored | sort -%}
+        {%- do differences.append('log1p_features: vars ' ~ wanted | tojson
+            ~ ' vs version ' ~ stored | tojson) -%}
+    {%- endif -%}
+    {%- if differences -%}
+        {{ exceptions.raise_compiler_error(
+            "the vars that shape the model differ from active version "
+            ~ active['model_version'] ~ " (" ~ differences | join('; ') ~ "): run with"
+            ~ " --vars '{refit: true}' to fit a new version, or restore the vars") }}
+    {%- endif -%}
 {% endmacro %}

@@ -2,13 +2,22 @@
 {%- set rules = customer_validation_rules() %}
 {%- set text_columns = customer_input_text_columns() %}
 {%- set decimal = customer_decimal_separator() %}
+{#- a file's as-of date: in a listed format, from var earliest_as_of_date
+    to the build's day #}
+{%- set earliest_as_of_date = bank_var('earliest_as_of_date') %}
+{%- set latest_as_of_date = run_started_at.strftime('%Y-%m-%d') %}
+{%- set date_examples = ['2026-01-31']
+    + customer_date_formats() | map(attribute=2) | list %}
+{%- set not_a_date = 'as_of_date: not a date (' ~ date_examples | join(', ') ~ ')' %}
+{%- set implausible_date = 'as_of_date: implausible, outside '
+    ~ earliest_as_of_date ~ ' to ' ~ latest_as_of_date %}
 {#- the as-of date of rows without one: var as_of_date, else the build's date #}
 {%- set default_as_of_date = (
     bank_var('as_of_date') or run_started_at.strftime('%Y-%m-%d')
 ) %}
 
 {#- the reason columns of each row: the as-of date, the id, then one per attribute #}
-{%- set reason_columns = ['as_of_date__reason', 'customer_id__reason'] %}
+{%- set reason_columns = ['row__reason', 'as_of_date__reason', 'customer_id__reason'] %}
 {%- for attribute in customer_attributes() %}
     {%- do reason_columns.append(attribute ~ '__reason') %}
 {%- endfor %}
@@ -43,15 +52,12 @@ typed as (
             {#- text is trimmed and parsed with the file's decimal mark; a typed
                 Parquet column (integer, double, decimal) is cast directly #}
             {%- if attribute in text_columns %}
-                {{ bank_parse_number('trim(input_rows.' ~ attribute ~ ')', decimal) }}
+                {{ bank_parse_number(bank_trim('input_rows.' ~ attribute), decimal) }}
             {%- else %}
                 {{ bank_try_cast('input_rows.' ~ attribute, 'double') }}
             {%- endif %} as {{ attribute }}__number,
         {%- endfor %}
-        cast(
-            {{ bank_try_cast('trim(input_rows.as_of_date)', 'timestamp') }}
-            as date
-        ) as as_of_date__parsed,
+        {{ bank_parse_date(bank_trim('input_rows.as_of_date')) }} as as_of_date__parsed,
         coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
 
     from input_rows
@@ -70,11 +76,23 @@ reasons as (
                 as {{ attribute }}__reason,
         {%- endfor %}
         case
-            when nullif(trim(as_of_date), '') is not null and as_of_date__parsed is null
-                then 'as_of_date: not a date (YYYY-MM-DD)'
+            when extra_field is not null then 'row: more fields than the header has'
+        end as row__reason,
+        case
+            when
+                as_of_date_in_file
+                and nullif({{ bank_trim('as_of_date') }}, '') is null
+                then 'as_of_date: missing'
+            when as_of_date__parsed is null and as_of_date_in_file
+                then {{ sql_text(not_a_date) }}
+            when
+                as_of_date__parsed < cast('{{ earliest_as_of_date }}' as date)
+                or as_of_date__parsed > cast('{{ latest_as_of_date }}' as date)
+                then {{ sql_text(implausible_date) }}
         end as as_of_date__reason,
         case
-            when nullif(trim(customer_id), '') is null then 'customer_id: missing'
+            when nullif({{ bank_trim('customer_id') }}, '') is null
+                then 'customer_id: missing'
             when id_occurrences > 1
                 then 'customer_id: appears ' || id_occurrences || ' times'
         end as customer_id__reason
@@ -91,6 +109,7 @@ checked as (
         case
             when
                 coalesce(
+                    row__reason,
                     as_of_date__reason,
                     customer_id__reason,
                     {%- for attribute in customer_attributes() %}
