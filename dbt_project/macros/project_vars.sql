@@ -134,12 +134,13 @@
                 or bounds | length != 2 -%}
                 {{ return('gives ' ~ attribute ~ ' something other than [low, high]') }}
             {%- endif -%}
-            {%- for bound in _numbers(bounds) -%}
+            {%- set numbers = _numbers(bounds) -%}
+            {%- for bound in numbers -%}
                 {%- if bound is not number or bound is boolean or not (bound * 0 == 0) -%}
                     {{ return('gives ' ~ attribute ~ ' a bound that is not a finite number') }}
                 {%- endif -%}
             {%- endfor -%}
-            {%- if _numbers(bounds)[0] > _numbers(bounds)[1] -%}
+            {%- if numbers[0] > numbers[1] -%}
                 {{ return('gives ' ~ attribute ~ ' a low bound above its high bound') }}
             {%- endif -%}
         {%- endfor -%}
@@ -192,9 +193,7 @@
     {%- set value = var(name, none) -%}
     {%- set problem = _var_problem(name, value, rules[name]) -%}
     {%- if problem -%}
-        {{ exceptions.raise_compiler_error(
-            "var " ~ name ~ " = " ~ (value | tojson) ~ " " ~ problem
-            ~ ". A good value: --vars '{" ~ name ~ ": " ~ rules[name]['example'] ~ "}'") }}
+        {%- do _stop_var(name, value, problem, name ~ ': ' ~ rules[name]['example']) -%}
     {%- endif -%}
     {%- if rules[name]['kind'] == 'bounds' and value is not none -%}
         {%- set normalized = {} -%}
@@ -320,30 +319,26 @@
         ~ ' order by version_number') -%}
     {%- set names = versions.columns[0].values() | list -%}
     {%- if pinned is not none and pinned not in names -%}
-        {{ exceptions.raise_compiler_error(
-            "var model_version = " ~ (pinned | tojson) ~ " is not a fitted version; known: "
-            ~ (names | join(', ') if names else 'none (no version fitted yet)')
-            ~ ". A good value: --vars '{model_version: " ~ (names[-1] if names
-                else 'null') ~ "}'") }}
+        {%- do _stop_var('model_version', pinned, 'is not a fitted version; known: '
+            ~ (names | join(', ') if names else 'none (no version fitted yet)'),
+            'model_version: ' ~ (names[-1] if names else 'null')) -%}
     {%- endif -%}
     {%- if bank_var('refit') or not names or features is none -%}
         {{ return('') }}
     {%- endif -%}
     {%- set active = versions.rows[names.index(pinned) if pinned is not none else -1] -%}
     {%- set differences = [] -%}
-    {%- set stored = (active['segment_features'] or '').split(',') | map('trim')
-        | reject('equalto', '') | list -%}
-    {%- if stored != features -%}
-        {%- do differences.append('segment_features: vars ' ~ features | tojson
-            ~ ' vs version ' ~ stored | tojson) -%}
-    {%- endif -%}
-    {%- set wanted = bank_var('log1p_features') or [] -%}
-    {%- set stored = (active['log1p_features'] or '').split(',') | map('trim')
-        | reject('equalto', '') | list -%}
-    {%- if wanted | sort != stored | sort -%}
-        {%- do differences.append('log1p_features: vars ' ~ wanted | tojson
-            ~ ' vs version ' ~ stored | tojson) -%}
-    {%- endif -%}
+    {#- the feature order matters; the log1p set does not -#}
+    {%- for name, wanted, ordered in [('segment_features', features, true),
+            ('log1p_features', bank_var('log1p_features') or [], false)] -%}
+        {%- set stored = (active[name] or '').split(',') | map('trim')
+            | reject('equalto', '') | list -%}
+        {%- set same = stored == wanted if ordered else stored | sort == wanted | sort -%}
+        {%- if not same -%}
+            {%- do differences.append(name ~ ': vars ' ~ wanted | tojson
+                ~ ' vs version ' ~ stored | tojson) -%}
+        {%- endif -%}
+    {%- endfor -%}
     {%- if differences -%}
         {{ exceptions.raise_compiler_error(
             "the vars that shape the model differ from active version "
