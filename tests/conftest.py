@@ -105,7 +105,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
 
 
 def _demo(folder: Path) -> DbtRun:
-    run = run_dbt(folder, "build")
+    run = run_dbt(folder, "build", unit_tests=True)
     assert run.returncode == 0, run.output[-4000:]
     return run
 

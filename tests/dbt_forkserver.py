@@ -112,6 +112,30 @@ def _memoize_jinja_compile() -> None:
     jinja2.Environment.compile = compile
 
 
+def _memoize_schema_validation() -> None:
+    """Validate each (class, config) pair once: dbt checks every node's config against its
+    class's JSON schema at each parse, and the verdict is a pure function of the two. Only
+    passes are kept, keyed by the pickled data (tuples and lists stay apart, as they do
+    for the schema); data that cannot be pickled is validated every time."""
+    import pickle
+
+    from dbt_common.dataclass_schema import dbtClassMixin
+
+    original = dbtClassMixin.validate.__func__
+    passed: set = set()
+
+    def validate(cls, data):
+        try:
+            key = (cls, pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
+        except Exception:
+            return original(cls, data)
+        if key not in passed:
+            original(cls, data)
+            passed.add(key)
+
+    dbtClassMixin.validate = classmethod(validate)
+
+
 def _parse_once() -> None:
     """`dbt parse` of this project in this process, to fill the caches the children share.
 
@@ -126,6 +150,7 @@ def _parse_once() -> None:
 
     enable_test_caching()
     _memoize_jinja_compile()
+    _memoize_schema_validation()
     scratch = tempfile.mkdtemp(prefix="bank-segments-dbt-parse-")
     saved = dict(os.environ)
     os.environ["BANK_SEGMENTS_DB"] = os.path.join(scratch, "parse.duckdb")
@@ -147,6 +172,19 @@ def _parse_once() -> None:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _write_manifest_once() -> None:
+    """Leave manifest.json to the end of the command: `dbt build`, `run`, `test` and
+    `seed` write it again when they finish (with compiled SQL), so the copy written
+    right after parsing is overwritten unread."""
+    import dbt.cli.requires
+    from dbt.parser.manifest import parse_manifest
+
+    def parse_without_writing_json(runtime_config, write_perf_info, write, write_json, *rest):
+        return parse_manifest(runtime_config, write_perf_info, write, False, *rest)
+
+    dbt.cli.requires.parse_manifest = parse_without_writing_json
+
+
 def _child(request: dict) -> None:
     """Become `dbt <args>`: never returns."""
     code = 1
@@ -162,6 +200,8 @@ def _child(request: dict) -> None:
         os.environ.clear()
         os.environ.update(request["env"])
         sys.argv = ["dbt", *request["args"]]
+        if request["args"][:1] in (["build"], ["run"], ["test"], ["seed"]):
+            _write_manifest_once()
         from dbt.cli.main import cli
 
         try:

@@ -78,8 +78,16 @@ def run_dbt(
     dbt_vars: dict | None = None,
     database: Path | None = None,
     env: dict[str, str] | None = None,
+    unit_tests: bool = False,
 ) -> DbtRun:
-    """Run ``dbt <args>`` from the repo root into ``workdir``; never raises on failure."""
+    """Run ``dbt <args>`` from the repo root into ``workdir``; never raises on failure.
+
+    dbt's unit tests run only where ``unit_tests`` is set: their inputs and expected rows
+    are fixed in the yml, so they give the same verdict in every build, and each costs a
+    few hundred milliseconds. The suite runs them in the shared demo build (every one, on
+    the default vars) and in the DuckDB build the Spark build is compared with; the other
+    builds leave them out (DBT_EXCLUDE_RESOURCE_TYPES, dbt's own switch for this).
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     database = database or workdir / "warehouse.duckdb"
     target = workdir / "target"
@@ -91,6 +99,11 @@ def run_dbt(
         "BANK_SEGMENTS_DB": str(database),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
+    if not unit_tests:
+        run_env["DBT_EXCLUDE_RESOURCE_TYPES"] = "unit_test"
+    # partial parsing pays only when a target folder is parsed again with the same vars,
+    # which the suite's builds hardly ever do: dbt then skips writing its parse file
+    run_env["DBT_PARTIAL_PARSE"] = "false"
     run_env.update(env or {})
     returncode, output = dbt_command(command[1:], REPO, run_env)
     return DbtRun(returncode=returncode, output=output, database=database, target=target)

@@ -206,7 +206,8 @@ def _duckdb_model(workdir: Path, demo: Path, registry: Path, ready: Path) -> dic
     ``ready`` tells the waiting Spark process the version (or that the build failed).
     """
     started = time.perf_counter()
-    run = run_dbt(workdir, "build", dbt_vars={"customers_path": str(demo), "as_of_date": AS_OF})
+    demo_vars = {"customers_path": str(demo), "as_of_date": AS_OF}
+    run = run_dbt(workdir, "build", dbt_vars=demo_vars, unit_tests=True)
     if run.returncode != 0:
         _tell(ready, {"failed": "the DuckDB demo build failed"})
         raise AssertionError(run.output[-4000:])
