@@ -57,6 +57,7 @@ ENGINE_AWARE = {
 def sql_files() -> list[str]:
     files = [
         *sorted((REPO / "dbt_project").rglob("*.sql")),
+        *sorted((REPO / "python_models").rglob("*.sql")),
     ]
     return [str(path.relative_to(REPO)) for path in files]
 

@@ -40,7 +40,7 @@ from bank_segments.spark_fit import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-FIT_YML = REPO / "dbt_project" / "models" / "segmentation" / "_segmentation__fit.yml"
+FIT_YML = REPO / "python_models" / "_python_models.yml"
 NOW = dt.datetime(2026, 11, 24, 21, 0, tzinfo=dt.UTC)
 PERSONAS = [
     {"persona_id": "savers", "persona_name": "Savers", "display_order": 1},

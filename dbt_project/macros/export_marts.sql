@@ -37,12 +37,14 @@
 
 
 {% macro export_marts_models() %}
-    {#- The project's marts: every model under models/marts/, in name order. -#}
+    {#- The project's marts: every model directly in models/marts/ (not its helpers/
+        folder), in name order. -#}
     {%- set marts = [] -%}
     {%- for node in graph.nodes.values()
         if node.resource_type == 'model'
         and node.package_name == project_name
-        and node.fqn[1] == 'marts' -%}
+        and node.fqn[1] == 'marts'
+        and node.fqn | length == 3 -%}
         {%- do marts.append(node) -%}
     {%- endfor -%}
     {{ return(marts | sort(attribute='name')) }}
