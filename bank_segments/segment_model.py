@@ -34,20 +34,21 @@ from typing import Any
 
 import numpy as np
 
-from bank_segments.drift import FeatureReference, training_deciles
-from bank_segments.personas import Persona, PersonaMatch, match_personas
-from bank_segments.segment_models import FitParams
-from bank_segments.segmentation import (
+from bank_segments.clustering import (
     NO_STRUCTURE,
     KScore,
     Projection,
     Scaler,
+    count_distinct_rows,
     fit_final,
     fit_pca,
     sample_rows,
     select_k,
     structure_verdict,
 )
+from bank_segments.drift import FeatureReference, training_deciles
+from bank_segments.fit_params import FitParams
+from bank_segments.personas import Persona, PersonaMatch, match_personas
 from bank_segments.stability import ClusterStability, bootstrap_stability
 
 METHOD_NO_STRUCTURE = "no structure: fewer than 2 distinct customers"
@@ -174,7 +175,7 @@ def fit_segment_model(
     )
     z_fit = (transformed[:, used] - scaler.mean) / scaler.std
 
-    distinct = _distinct_rows(z_fit, limit=max(params.k_max, params.segment_count or 0))
+    distinct = count_distinct_rows(z_fit, limit=max(params.k_max, params.segment_count or 0))
     if len(used) == 0 or distinct < 2:
         k_scores: tuple[KScore, ...] = ()
         k, method, silhouette = 1, METHOD_NO_STRUCTURE, float("nan")
@@ -199,7 +200,7 @@ def fit_segment_model(
             segment_count=segment_count,
             random_state=params.random_state,
             n_init=params.n_init,
-            fit_sample_size=params.k_selection_sample_size,
+            k_selection_sample_size=params.k_selection_sample_size,
             silhouette_sample_size=params.silhouette_sample_size,
             min_segment_share=params.min_segment_share,
         )
@@ -284,16 +285,6 @@ def _apply_log1p(values: np.ndarray, flags: Sequence[bool]) -> np.ndarray:
     if len(flagged):
         result[:, flagged] = np.log1p(values[:, flagged])
     return result
-
-
-def _distinct_rows(values: np.ndarray, limit: int) -> int:
-    """Distinct rows, exact below ``limit``; at least ``limit`` once that many are seen."""
-    if values.shape[1] == 0:
-        return 1 if len(values) else 0
-    head = np.unique(values[: max(limit * 50, 1000)], axis=0)
-    if len(head) >= limit:
-        return len(head)
-    return len(np.unique(values, axis=0))
 
 
 def _fit_projection(z_values: np.ndarray) -> Projection:

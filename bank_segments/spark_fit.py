@@ -11,7 +11,7 @@ a file without DuckDB, in one process (the embedded Derby metastore admits one):
    (staging, features, the fixed-seed sample and their tests) on Spark;
 3. the sample and the persona seeds are read through the same ``SparkSession`` as Arrow
    (``DataFrame.toArrow()``), ordered by the Spark sample key, and fitted with
-   :func:`bank_segments.segment_models.fit_registry_row`, the Python model's own path;
+   :func:`bank_segments.registry.fit_registry_row`, the Python model's own path;
 4. the version is written as ``<out>/segment_model_<version>.parquet`` (the registry
    format of ``bank-segments model export``), numbered after every version already in
    the folder or in the Spark registry table;
@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from bank_segments.segment_models import FitParams
+    from bank_segments.fit_params import FitParams
 
 FIT_NODE = "model.bank_segments.segment_model_fit"
 SAMPLE_NODE = "model.bank_segments.segment_fit_sample"
@@ -132,7 +132,7 @@ def folder_versions(folder: str | Path) -> list[dict[str, Any]]:
     """Registry rows (version columns only) of the version files already in ``folder``."""
     import pyarrow.parquet as pq
 
-    from bank_segments.segment_models import REGISTRY_SCHEMA
+    from bank_segments.registry import REGISTRY_SCHEMA
 
     wanted = ["model_version", "version_number", "segment_features", "log1p_features"]
     rows: list[dict[str, Any]] = []
@@ -155,7 +155,7 @@ def write_version(row: dict[str, Any], folder: str | Path) -> Path:
     """Write one registry row as ``folder/segment_model_<version>.parquet``; never overwrite."""
     import pyarrow.parquet as pq
 
-    from bank_segments.segment_models import registry_table
+    from bank_segments.registry import registry_table
 
     path = Path(folder) / f"{FILE_PREFIX}{row['model_version']}.parquet"
     if path.exists():
@@ -174,7 +174,7 @@ def fit_params(config_get: Callable[[str], Any]) -> FitParams:
     SQL node of the same name), so the values, and their defaults in dbt_project.yml,
     are the ones the Python model reads on DuckDB.
     """
-    from bank_segments.segment_models import fit_params_from_config
+    from bank_segments.fit_params import fit_params_from_config
 
     return fit_params_from_config(config_get)
 
@@ -273,7 +273,7 @@ def fit_on_spark(
             )
         versions = versions + outside
 
-    from bank_segments.segment_models import fit_registry_row, plan_build
+    from bank_segments.registry import fit_registry_row, plan_build
 
     now = now or dt.datetime.now(dt.UTC)
     # a fit always makes a new version; var model_version pins what the build scores with
@@ -304,7 +304,7 @@ def fit_on_spark(
 
 def read_spark_sample(spark: Any, relation: str, features: Sequence[str]):
     """Ids, values and population of ``segment_fit_sample`` on Spark, in sample order."""
-    from bank_segments.segment_models import ID_COLUMN, check_sample_columns, fit_sample_arrays
+    from bank_segments.registry import ID_COLUMN, check_sample_columns, fit_sample_arrays
 
     frame = spark.table(relation)
     check_sample_columns(frame.columns, features)

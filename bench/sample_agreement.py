@@ -28,11 +28,11 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
+    from bank_segments.fit_params import FitParams
     from bank_segments.generator import DEFAULT_SEGMENT_FEATURES, generate_customers
     from bank_segments.segment_model import fit_segment_model, score
-    from bank_segments.segment_models import FitParams
+    from tests.test_clustering import feature_matrix
     from tests.test_segment_model import PERSONAS
-    from tests.test_segmentation import feature_matrix
 
     values = feature_matrix(generate_customers(args.rows, seed=42).customers)
     # the warehouse orders by a hash of id and seed; a fixed-seed permutation is the same

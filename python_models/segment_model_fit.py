@@ -8,15 +8,8 @@ every customer with the stored parameters). Reads only the bounded fit sample.
 
 import datetime as dt
 
-from bank_segments.segment_models import (
-    config_bool,
-    config_value,
-    fit_params_from_config,
-    fit_registry_row,
-    plan_build,
-    read_fit_sample,
-    registry_table,
-)
+from bank_segments.fit_params import config_bool, config_value, fit_params_from_config
+from bank_segments.registry import fit_registry_row, plan_build, read_fit_sample, registry_table
 
 VERSION_COLUMNS = "model_version, version_number, segment_features, log1p_features"
 

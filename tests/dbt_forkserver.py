@@ -75,7 +75,7 @@ def _warm() -> None:
     import sklearn.cluster
     import sklearn.decomposition  # noqa: F401
 
-    import bank_segments.segment_models  # noqa: F401
+    import bank_segments.registry  # noqa: F401
 
     for module_name, names in SCHEMAS.items():
         module = importlib.import_module(module_name)

@@ -19,8 +19,8 @@ import pyarrow as pa
 import pytest
 
 from bank_segments.generator import generate_customers, write_table
+from bank_segments.registry import model_from_registry_row
 from bank_segments.segment_model import score
-from bank_segments.segment_models import model_from_registry_row
 from tests.dbt_runner import DbtRun, run_dbt
 
 EXPORTS = ("customer_segments", "segment_profiles")

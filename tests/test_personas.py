@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bank_segments import clustering as seg
 from bank_segments import personas as per
-from bank_segments import segmentation as seg
 from bank_segments.generator import generate_customers
-from tests.test_segmentation import FEATURES, feature_matrix
+from tests.test_clustering import FEATURES, feature_matrix
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 

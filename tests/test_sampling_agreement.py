@@ -33,9 +33,9 @@ import pytest
 from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from bank_segments import segmentation as seg
+from bank_segments import clustering as seg
 from bank_segments.generator import generate_customers
-from tests.test_segmentation import FEATURES, feature_matrix
+from tests.test_clustering import FEATURES, feature_matrix
 
 ROWS = 200_000
 BLOCK_ROWS = 4_096

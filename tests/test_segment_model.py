@@ -8,23 +8,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from bank_segments.clustering import NO_STRUCTURE
+from bank_segments.fit_params import FitParams
 from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
 from bank_segments.generator import generate_customers
 from bank_segments.personas import personas_from_rows
+from bank_segments.registry import plan_build, registry_row, registry_table
 from bank_segments.segment_model import (
     METHOD_NO_STRUCTURE,
     ConstantFeatureWarning,
     fit_segment_model,
     score,
 )
-from bank_segments.segment_models import (
-    FitParams,
-    plan_build,
-    registry_row,
-    registry_table,
-)
-from bank_segments.segmentation import NO_STRUCTURE
-from tests.test_segmentation import feature_matrix
+from tests.test_clustering import feature_matrix
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
 INCOME, BALANCE = FEATURES.index("income"), FEATURES.index("avg_account_balance")

@@ -33,12 +33,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bank_segments.segment_models import (
-    fit_params_from_config,
-    fit_registry_row,
-    fit_sample_arrays,
-    plan_build,
-)
+from bank_segments.fit_params import fit_params_from_config
+from bank_segments.registry import fit_registry_row, fit_sample_arrays, plan_build
 from tests.dbt_runner import DbtRun
 from tests.spark_suite import AS_OF, EARLIER, EARLIER_ROWS
 

@@ -19,9 +19,9 @@ import yaml
 
 from bank_segments import spark_fit
 from bank_segments.cli import main
-from bank_segments.segment_models import (
+from bank_segments.fit_params import FitParams
+from bank_segments.registry import (
     REGISTRY_SCHEMA,
-    FitParams,
     fit_registry_row,
     fit_sample_arrays,
     plan_build,

@@ -20,8 +20,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
+from bank_segments.clustering import NO_STRUCTURE, STRUCTURE_VERDICTS
 from bank_segments.report.data import CorrelationRow, KSelectionRow, Persona
-from bank_segments.segmentation import NO_STRUCTURE, STRUCTURE_VERDICTS
 
 INK = "#1f2933"
 MUTED = "#616e7c"

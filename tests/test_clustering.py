@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.metrics import adjusted_rand_score, silhouette_score
 
-from bank_segments import segmentation as seg
+from bank_segments import clustering as seg
 from bank_segments.generator import ATTRIBUTES, generate_customers
 from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
 
@@ -117,12 +117,14 @@ def test_samples_are_used_and_reported() -> None:
     values = feature_matrix(generate_customers(5_000, seed=2).customers)
     z_values = seg.fit_scaler(values, FEATURES).transform(values)
     selection = seg.select_k(
-        z_values, 3, 4, random_state=1, fit_sample_size=3_000, silhouette_sample_size=1_000
+        z_values, 3, 4, random_state=1, k_selection_sample_size=3_000, silhouette_sample_size=1_000
     )
-    assert all(s.fit_sample_size == 3_000 for s in selection.scores)
+    assert all(s.k_selection_sample_size == 3_000 for s in selection.scores)
     assert all(s.silhouette_sample_size == 1_000 for s in selection.scores)
-    exact = seg.select_k(z_values, 3, 3, random_state=1, fit_sample_size=None)
-    assert exact.scores[0].fit_sample_size == exact.scores[0].silhouette_sample_size == 5_000
+    exact = seg.select_k(z_values, 3, 3, random_state=1, k_selection_sample_size=None)
+    assert (
+        exact.scores[0].k_selection_sample_size == exact.scores[0].silhouette_sample_size == 5_000
+    )
 
 
 def test_silhouette_is_exact_below_the_sample_size() -> None:

@@ -3,7 +3,8 @@
 Pure functions over NumPy arrays; no I/O. Shapes use ``n`` for customers, ``d`` for
 features and ``k`` for clusters. Every random draw takes an explicit ``random_state``.
 
-Scale: candidate K values are fitted on a fixed-seed sample of ``fit_sample_size`` rows
+Scale: candidate K values are fitted on a fixed-seed sample of ``k_selection_sample_size``
+rows
 and the silhouette is exact up to ``silhouette_sample_size`` rows, sampled above it, so
 no step is O(n²) beyond the sample size. The final K-Means at the chosen K runs on all
 rows, started from the best sample fit (``n_init=1``). Memory stays O(n * d).
@@ -168,7 +169,7 @@ class KScore:
     """Quality of the best K-Means fit at one ``k`` on the fit sample.
 
     ``davies_bouldin``, ``calinski_harabasz``, ``inertia`` and ``smallest_cluster_share``
-    are computed on the ``fit_sample_size`` rows; ``silhouette`` on
+    are computed on the ``k_selection_sample_size`` rows; ``silhouette`` on
     ``silhouette_sample_size`` rows of that sample. ``centroids`` is ``(k, d)`` in z-units.
     """
 
@@ -178,7 +179,7 @@ class KScore:
     calinski_harabasz: float
     inertia: float
     smallest_cluster_share: float
-    fit_sample_size: int
+    k_selection_sample_size: int
     silhouette_sample_size: int
     centroids: np.ndarray
     #: False when the smallest cluster is below ``min_segment_share`` of the sample.
@@ -222,7 +223,7 @@ def select_k(
     segment_count: int | None = None,
     random_state: int = 42,
     n_init: int = 10,
-    fit_sample_size: int | None = 20_000,
+    k_selection_sample_size: int | None = 20_000,
     silhouette_sample_size: int | None = 20_000,
     min_segment_share: float = 0.0,
 ) -> KSelection:
@@ -251,9 +252,9 @@ def select_k(
             raise ValueError(f"segment_count must be at least 2, got {segment_count}")
         ks = sorted(set(ks) | {segment_count})
 
-    fit_index = sample_rows(z_values.shape[0], fit_sample_size, random_state)
+    fit_index = sample_rows(z_values.shape[0], k_selection_sample_size, random_state)
     fit_sample = z_values[fit_index]
-    distinct = _count_distinct_rows(fit_sample, limit=max(ks))
+    distinct = count_distinct_rows(fit_sample, limit=max(ks))
     if max(ks) > distinct:
         raise ValueError(
             f"K={max(ks)} is larger than the {distinct} distinct customers in the "
@@ -288,8 +289,11 @@ def _rankable(silhouette: float) -> float:
     return -np.inf if np.isnan(silhouette) else silhouette
 
 
-def _count_distinct_rows(values: np.ndarray, limit: int) -> int:
-    """Number of distinct rows, or ``limit`` when there are at least that many."""
+def count_distinct_rows(values: np.ndarray, limit: int) -> int:
+    """Distinct rows of ``(n, d)`` values: exact below ``limit``; once at least ``limit``
+    distinct rows are seen in the first rows, that count (at least ``limit``)."""
+    if values.shape[1] == 0:
+        return 1 if len(values) else 0
     head = values[: max(limit * 50, 1000)]
     distinct = len(np.unique(head, axis=0))
     if distinct >= limit:
@@ -330,7 +334,7 @@ def _score_k(
         calinski_harabasz=float(calinski_harabasz_score(sample, labels)),
         inertia=float(model.inertia_),
         smallest_cluster_share=smallest_share,
-        fit_sample_size=len(sample),
+        k_selection_sample_size=len(sample),
         silhouette_sample_size=silhouette_sample_size,
         centroids=model.cluster_centers_.astype(np.float64),
         is_eligible=smallest_share >= min_segment_share,
