@@ -85,7 +85,7 @@ class Scaler:
 def fit_scaler(
     values: np.ndarray,
     features: Sequence[str],
-    log1p_features: Sequence[str] = (),
+    log1p_features: Sequence[str],
 ) -> Scaler:
     """Fit a :class:`Scaler` on ``(n, d)`` ``values`` in original units, columns = ``features``.
 
@@ -217,15 +217,15 @@ def sample_rows(n_rows: int, size: int | None, random_state: int) -> np.ndarray:
 
 def select_k(
     z_values: np.ndarray,
-    k_min: int = 2,
-    k_max: int = 8,
+    k_min: int,
+    k_max: int,
     *,
-    segment_count: int | None = None,
-    random_state: int = 42,
-    n_init: int = 10,
-    k_selection_sample_size: int | None = 20_000,
-    silhouette_sample_size: int | None = 20_000,
-    min_segment_share: float = 0.0,
+    segment_count: int | None,
+    random_state: int,
+    n_init: int,
+    k_selection_sample_size: int | None,
+    silhouette_sample_size: int | None,
+    min_segment_share: float,
 ) -> KSelection:
     """Score K-Means for every ``k`` in ``k_min..k_max`` and choose one.
 
@@ -263,7 +263,7 @@ def select_k(
         )
     silhouette_index = sample_rows(len(fit_sample), silhouette_sample_size, random_state + 1)
 
-    # Candidates are fitted in float32 (about 1.5x faster); they only rank K and seed the
+    # Candidates are fitted in float32 (faster); they only rank K and seed the
     # final all-rows fit, which runs in float64.
     fit_sample32 = fit_sample.astype(np.float32)
     models = [
@@ -321,7 +321,7 @@ def _score_k(
     model: KMeans,
     silhouette: float,
     silhouette_sample_size: int,
-    min_segment_share: float = 0.0,
+    min_segment_share: float,
 ) -> KScore:
     labels = model.labels_
     k = model.n_clusters
@@ -361,7 +361,7 @@ class Segmentation:
 
 
 def fit_final(
-    z_values: np.ndarray, initial_centroids: np.ndarray, *, random_state: int = 42
+    z_values: np.ndarray, initial_centroids: np.ndarray, *, random_state: int
 ) -> Segmentation:
     """Fit K-Means on all ``(n, d)`` rows from ``initial_centroids`` (``(k, d)``, n_init=1)."""
     z_values = np.asarray(z_values, dtype=np.float64)

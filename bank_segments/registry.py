@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pyarrow as pa
 
-from bank_segments.fit_params import FitParams, feature_param_differences
+from bank_segments.fit_params import FitParams, feature_param_differences, fit_params_from_row
 
 if TYPE_CHECKING:
     from bank_segments.segment_model import SegmentModel
@@ -489,10 +489,7 @@ def model_from_registry_row(row: dict[str, Any]) -> SegmentModel:
         centre[item["feature_index"] - 1] = item["centre_z"]
         ratio[item["component"] - 1] = item["explained_variance_ratio"]
     clusters = sorted(row["clusters"], key=lambda item: item["cluster_id"])
-    params = FitParams(
-        segment_features=split(row["segment_features"]),
-        log1p_features=split(row["log1p_features"]),
-    )
+    params = fit_params_from_row(row)
     return SegmentModel(
         params=params,
         training_rows=int(row["training_rows"]),

@@ -135,7 +135,6 @@ def fit_segment_model(
     sample was drawn from; default ``n``) only enter the input fingerprint and metadata.
     Warns :class:`ConstantFeatureWarning` for each feature left out.
     """
-    params = params.validate()
     features = params.segment_features
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2 or values.shape[1] != len(features):

@@ -231,8 +231,6 @@ def fit_on_spark(
             f"target {target!r} is not a Spark target (segment_model_fit fits in the "
             "warehouse there): use `bank-segments build --vars '{refit: true}'`"
         )
-    params = fit_params(node.config.get)
-
     select = ["--select", "+segment_fit_sample", *PERSONA_SEEDS]
     # cautious: no test that also needs a node outside the selection (not built yet)
     selection = [*select, "--indirect-selection", "cautious"]
@@ -242,6 +240,8 @@ def fit_on_spark(
             f"`dbt build --target {target} --select +segment_fit_sample` failed (dbt's "
             "output above names the node); nothing was fitted"
         )
+    # read after the build: its on-run-start (validate_vars) checked every var
+    params = fit_params(node.config.get)
     from dbt_common.invocation import get_invocation_id
 
     # the build that made the sample (its run_results.json carries the same id)

@@ -106,9 +106,9 @@ def bootstrap_stability(
     z_values: np.ndarray,
     labels: np.ndarray,
     *,
-    resamples: int = 50,
-    n_init: int = 10,
-    random_state: int = 42,
+    resamples: int,
+    n_init: int,
+    random_state: int,
     max_threads: int | None = 1,
 ) -> ClusterStability:
     """Hennig's cluster-wise bootstrap stability of a K-Means clustering.
@@ -121,8 +121,8 @@ def bootstrap_stability(
 
     ``max_threads`` caps K-Means' OpenMP threads during the resamples (``None``: no cap).
     The default 1 is deliberate: each fit is small, and on a shared 2-core machine
-    multi-threaded fits measured 10x slower in wall time (threads waiting on each other)
-    than single-threaded ones.
+    multi-threaded fits were slower in wall time (threads waiting on each other) than
+    single-threaded ones.
 
     Raises ``ValueError`` on mismatched shapes, labels outside ``0..k-1``, an empty
     cluster, ``k < 2``, ``resamples < 1`` or ``n_init < 1``.
@@ -152,7 +152,7 @@ def bootstrap_stability(
         empty = (np.flatnonzero(sizes == 0) + 1).tolist()
         raise ValueError(f"clusters {empty} (1-based) have no rows: labels must be 0..k-1")
 
-    # Fitted in float32 (about 1.5x faster, as the candidate fits of select_k): only the
+    # Fitted in float32 (faster, as the candidate fits of select_k): only the
     # labels enter the Jaccard similarities.
     z32 = z_values.astype(np.float32)
     rng = np.random.default_rng(random_state)

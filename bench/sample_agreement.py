@@ -28,16 +28,16 @@ def main() -> None:
     import numpy as np
     from sklearn.metrics import adjusted_rand_score
 
-    from bank_segments.fit_params import FitParams
-    from bank_segments.generator import DEFAULT_SEGMENT_FEATURES, generate_customers
+    from bank_segments.generator import generate_customers
     from bank_segments.segment_model import fit_segment_model, score
+    from tests.project_defaults import project_params
     from tests.test_clustering import feature_matrix
     from tests.test_segment_model import PERSONAS
 
     values = feature_matrix(generate_customers(args.rows, seed=42).customers)
     # the warehouse orders by a hash of id and seed; a fixed-seed permutation is the same
     order = np.random.default_rng(42).permutation(args.rows)
-    params = FitParams(segment_features=DEFAULT_SEGMENT_FEATURES, fit_sample_size=None)
+    params = project_params(fit_sample_size=None)
     result = {"rows": args.rows, "sample": args.sample}
     labels = {}
     for name, rows in (("sample", order[: args.sample]), ("all_rows", order)):

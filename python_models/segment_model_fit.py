@@ -42,7 +42,7 @@ def _fit_or_score(dbt, session):
         "clip_quantile": dbt.config.get("clip_quantile"),
     }
     params = fit_params_from_config(config.get)
-    refit = config_bool(dbt.config.get("refit"), "refit")
+    refit = config_bool(dbt.config.get("refit"))
     pinned = config_value(dbt.config.get("model_version"))
     versions = []
     if dbt.is_incremental:

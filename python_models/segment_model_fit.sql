@@ -19,7 +19,7 @@ with
 
 imported as (
 
-    select * from {{ bank_parquet_relation(sql_text(path or 'unset.parquet')) }}
+    select * from {{ cross_db_parquet_relation(sql_text(path or 'unset.parquet')) }}
 
 )
 

@@ -2,7 +2,7 @@
 
 This renders their Jinja with stand-ins (``ref`` -> a table name, ``var`` and
 ``bank_var`` -> an override or the default declared in dbt_project.yml, ``config`` and
-``bank_snapshot_config`` -> nothing, ``is_incremental()`` -> false) so pytest can check
+``cross_db_snapshot_config`` -> nothing, ``is_incremental()`` -> false) so pytest can check
 their SQL logic against small hand-made tables without a dbt build.
 """
 
@@ -28,7 +28,7 @@ def render_model(name: str, dbt_vars: dict[str, Any] | None = None) -> str:
     template = environment.from_string((HISTORY / f"{name}.sql").read_text())
     return template.render(
         config=lambda **_: "",
-        bank_snapshot_config=lambda *_, **__: {},
+        cross_db_snapshot_config=lambda *_, **__: {},
         ref=lambda model: model,
         var=lambda key, default=None: overrides.get(key, DECLARED_VARS.get(key, default)),
         bank_var=lambda key: overrides.get(key, DECLARED_VARS[key]),

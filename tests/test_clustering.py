@@ -9,6 +9,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 from bank_segments import clustering as seg
 from bank_segments.generator import ATTRIBUTES, generate_customers
 from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
+from tests.project_defaults import select_k_args
 
 
 def feature_matrix(customers) -> np.ndarray:
@@ -23,9 +24,11 @@ def feature_matrix(customers) -> np.ndarray:
 def planted():
     generated = generate_customers(6_000, seed=11)
     values = feature_matrix(generated.customers)
-    scaler = seg.fit_scaler(values, FEATURES)
+    scaler = seg.fit_scaler(values, FEATURES, ())
     z_values = scaler.transform(values)
-    selection = seg.select_k(z_values, 2, 8, random_state=42)
+    selection = seg.select_k(
+        z_values, 2, 8, **select_k_args(min_segment_share=0.0, random_state=42)
+    )
     final = seg.fit_final(z_values, selection.chosen.centroids, random_state=42)
     assignment = seg.assign(z_values, final.centroids)
     truth = generated.truth.column("persona_id").to_numpy()
@@ -67,8 +70,10 @@ def test_runs_are_identical_whatever_the_row_order() -> None:
     assert not np.array_equal(order, np.arange(len(values)))
     runs = []
     for rows in (values, values[order]):
-        z_values = seg.fit_scaler(rows, FEATURES).transform(rows)
-        selection = seg.select_k(z_values, 2, 5, random_state=7)
+        z_values = seg.fit_scaler(rows, FEATURES, ()).transform(rows)
+        selection = seg.select_k(
+            z_values, 2, 5, **select_k_args(min_segment_share=0.0, random_state=7)
+        )
         final = seg.fit_final(z_values, selection.chosen.centroids, random_state=7)
         runs.append((z_values, selection, final, seg.assign(z_values, final.centroids)))
     (_, first, final, labels), (_, shuffled, shuffled_final, shuffled_labels) = runs
@@ -84,12 +89,12 @@ def test_runs_are_identical_whatever_the_row_order() -> None:
 
 def test_another_random_state_keeps_the_canonical_numbering() -> None:
     values = feature_matrix(generate_customers(3_000, seed=5).customers)
-    z_values = seg.fit_scaler(values, FEATURES).transform(values)
-    first = seg.select_k(z_values, 2, 5, random_state=7)
-    again = seg.select_k(z_values, 2, 5, random_state=7)
+    z_values = seg.fit_scaler(values, FEATURES, ()).transform(values)
+    first = seg.select_k(z_values, 2, 5, **select_k_args(min_segment_share=0.0, random_state=7))
+    again = seg.select_k(z_values, 2, 5, **select_k_args(min_segment_share=0.0, random_state=7))
     assert [s.silhouette for s in first.scores] == [s.silhouette for s in again.scores]
     final = seg.fit_final(z_values, first.chosen.centroids, random_state=7)
-    other = seg.select_k(z_values, 4, 4, random_state=99)
+    other = seg.select_k(z_values, 4, 4, **select_k_args(min_segment_share=0.0, random_state=99))
     other_final = seg.fit_final(z_values, other.chosen.centroids, random_state=99)
     assert np.allclose(final.centroids, other_final.centroids)
 
@@ -98,30 +103,42 @@ def test_independent_features_have_no_substantial_structure() -> None:
     rng = np.random.default_rng(3)
     values = rng.standard_normal((4_000, 6))
     names = [f"f{i}" for i in range(6)]
-    z_values = seg.fit_scaler(values, names).transform(values)
-    selection = seg.select_k(z_values, 2, 6, random_state=42)
+    z_values = seg.fit_scaler(values, names, ()).transform(values)
+    selection = seg.select_k(
+        z_values, 2, 6, **select_k_args(min_segment_share=0.0, random_state=42)
+    )
     assert seg.structure_verdict(selection.chosen.silhouette) == seg.NO_STRUCTURE
 
 
 def test_segment_count_overrides_but_every_k_is_scored(planted) -> None:
     z_values = planted[0]
-    selection = seg.select_k(z_values, 2, 5, segment_count=3, random_state=42)
+    selection = seg.select_k(
+        z_values, 2, 5, **select_k_args(min_segment_share=0.0, segment_count=3, random_state=42)
+    )
     assert selection.chosen_k == 3
     assert selection.method == seg.METHOD_FIXED
     assert [score.k for score in selection.scores] == [2, 3, 4, 5]
-    outside = seg.select_k(z_values, 2, 3, segment_count=6, random_state=42)
+    outside = seg.select_k(
+        z_values, 2, 3, **select_k_args(min_segment_share=0.0, segment_count=6, random_state=42)
+    )
     assert [score.k for score in outside.scores] == [2, 3, 6]
 
 
 def test_samples_are_used_and_reported() -> None:
     values = feature_matrix(generate_customers(5_000, seed=2).customers)
-    z_values = seg.fit_scaler(values, FEATURES).transform(values)
+    z_values = seg.fit_scaler(values, FEATURES, ()).transform(values)
+    sizes = {"k_selection_sample_size": 3_000, "silhouette_sample_size": 1_000}
     selection = seg.select_k(
-        z_values, 3, 4, random_state=1, k_selection_sample_size=3_000, silhouette_sample_size=1_000
+        z_values, 3, 4, **select_k_args(min_segment_share=0.0, random_state=1, **sizes)
     )
     assert all(s.k_selection_sample_size == 3_000 for s in selection.scores)
     assert all(s.silhouette_sample_size == 1_000 for s in selection.scores)
-    exact = seg.select_k(z_values, 3, 3, random_state=1, k_selection_sample_size=None)
+    exact = seg.select_k(
+        z_values,
+        3,
+        3,
+        **select_k_args(min_segment_share=0.0, random_state=1, k_selection_sample_size=None),
+    )
     assert (
         exact.scores[0].k_selection_sample_size == exact.scores[0].silhouette_sample_size == 5_000
     )
@@ -129,8 +146,10 @@ def test_samples_are_used_and_reported() -> None:
 
 def test_silhouette_is_exact_below_the_sample_size() -> None:
     values = feature_matrix(generate_customers(800, seed=4).customers)
-    z_values = seg.fit_scaler(values, FEATURES).transform(values)
-    score = seg.select_k(z_values, 4, 4, random_state=0).scores[0]
+    z_values = seg.fit_scaler(values, FEATURES, ()).transform(values)
+    score = seg.select_k(
+        z_values, 4, 4, **select_k_args(min_segment_share=0.0, random_state=0)
+    ).scores[0]
     labels = seg.assign(z_values, score.centroids).labels
     assert score.silhouette == pytest.approx(silhouette_score(z_values, labels))
 
@@ -221,25 +240,25 @@ def test_structure_verdict_thresholds(silhouette: float, verdict: str) -> None:
 def test_constant_feature_is_a_clear_error() -> None:
     values = np.column_stack([np.arange(10.0), np.full(10, 3.0)])
     with pytest.raises(ValueError, match=r"constant feature\(s\) \['flat'\]"):
-        seg.fit_scaler(values, ["ok", "flat"])
+        seg.fit_scaler(values, ["ok", "flat"], ())
 
 
 def test_single_customer_is_a_clear_error() -> None:
     with pytest.raises(ValueError, match="at least 2 customers"):
-        seg.fit_scaler(np.ones((1, 3)), ["a", "b", "c"])
+        seg.fit_scaler(np.ones((1, 3)), ["a", "b", "c"], ())
 
 
 def test_k_larger_than_distinct_points_is_a_clear_error() -> None:
     z_values = np.repeat(np.array([[0.0, 1.0], [1.0, 0.0], [2.0, 2.0]]), 10, axis=0)
     with pytest.raises(ValueError, match="larger than the 3 distinct customers"):
-        seg.select_k(z_values, 2, 4)
+        seg.select_k(z_values, 2, 4, **select_k_args(min_segment_share=0.0))
 
 
 def test_missing_features_and_values_are_clear_errors() -> None:
     with pytest.raises(ValueError, match=r"expected an \(n, 3\) array"):
-        seg.fit_scaler(np.ones((5, 2)), ["a", "b", "c"])
+        seg.fit_scaler(np.ones((5, 2)), ["a", "b", "c"], ())
     with pytest.raises(ValueError, match="missing"):
-        seg.fit_scaler(np.array([[1.0, np.nan], [2.0, 3.0]]), ["a", "b"])
+        seg.fit_scaler(np.array([[1.0, np.nan], [2.0, 3.0]]), ["a", "b"], ())
     with pytest.raises(ValueError, match="not among the segmentation features"):
         seg.fit_scaler(np.ones((5, 2)), ["a", "b"], log1p_features=["c"])
     with pytest.raises(ValueError, match="negative"):

@@ -57,9 +57,8 @@ def _make_project(root: Path) -> Path:
     (root / "models" / "customer_segments.sql").write_text(STAND_IN)
     for name in HISTORY_MODELS:
         shutil.copy(HISTORY / f"{name}.sql", root / "models")
-    # the incremental config comes from a dispatch macro (bank_snapshot_config)
-    (root / "macros").mkdir()
-    shutil.copy(REPO / "dbt_project" / "macros" / "cross_db.sql", root / "macros")
+    # the incremental config comes from a dispatch macro (cross_db_snapshot_config)
+    shutil.copytree(REPO / "dbt_project" / "macros" / "cross_db", root / "macros" / "cross_db")
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
     entries = [m for m in models if m["name"] in HISTORY_MODELS]
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": entries}))

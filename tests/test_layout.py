@@ -105,3 +105,74 @@ def test_a_ref_down_the_list_is_found() -> None:
         "segment_scaler (dbt_project/models/registry/) refs customer_segments "
         "(dbt_project/models/marts/)"
     ]
+
+
+#: Dispatch macros that are not helpers but a step's own engine-specific behaviour.
+ENGINE_STEPS = {"publish_build", "export_marts"}
+
+
+def macro_definitions() -> dict[str, Path]:
+    """Every macro of the project (tests excluded) and the file defining it."""
+    found = {}
+    for path in (REPO / "dbt_project" / "macros").rglob("*.sql"):
+        for name in re.findall(r"\{%-?\s*macro\s+(\w+)\s*\(", path.read_text()):
+            found[name] = path
+    return found
+
+
+def test_every_engine_difference_is_a_cross_db_macro_in_one_folder() -> None:
+    folder = REPO / "dbt_project" / "macros" / "cross_db"
+    misplaced = []
+    for name, path in macro_definitions().items():
+        base = re.sub(r"^(default|spark|duckdb)__", "", name)
+        dispatched = base != name or "adapter.dispatch" in path.read_text().split(name, 1)[1][:400]
+        if base in ENGINE_STEPS or base == "persist_constraints":  # dbt-spark's own, overridden
+            continue
+        if dispatched and not (base.startswith("cross_db_") and path.parent == folder):
+            misplaced.append(f"{name} ({path.relative_to(REPO)})")
+        if base.startswith("cross_db_") and path.parent != folder:
+            misplaced.append(f"{name} ({path.relative_to(REPO)})")
+    assert misplaced == []
+
+
+def test_no_column_description_is_repeated_verbatim() -> None:
+    """A description several columns share is a docs block (dbt_project/docs/columns.md)."""
+    import yaml
+
+    seen: dict[str, list[str]] = {}
+    for path in [
+        *(REPO / "dbt_project" / "models").rglob("*.yml"),
+        *REPO.glob("python_models/*.yml"),
+    ]:
+        for model in yaml.safe_load(path.read_text()).get("models") or []:
+            for column in model.get("columns") or []:
+                text = (column.get("description") or "").strip()
+                if text and "{{" not in text:
+                    seen.setdefault(text, []).append(f"{model['name']}.{column['name']}")
+    assert {text: where for text, where in seen.items() if len(where) > 1} == {}
+
+
+MEASURED = re.compile(
+    r"\b\d+(\.\d+)? ?(s|ms|seconds|minutes)\b(?! ?%)|\b\d+(\.\d+)?x (faster|slower)\b"
+)
+
+
+def test_no_measured_figure_in_code_or_its_comments() -> None:
+    """Timings go stale in code; they belong in BENCHMARKS.md."""
+    sources = [
+        *(REPO / "dbt_project").rglob("*.sql"),
+        *(REPO / "dbt_project").rglob("*.yml"),
+        *(REPO / "dbt_project").rglob("*.md"),
+        *(REPO / "bank_segments").rglob("*.py"),
+        *(REPO / "python_models").iterdir(),
+        REPO / "dbt_project.yml",
+        REPO / "profiles.yml",
+    ]
+    found = [
+        f"{path.relative_to(REPO)}:{number}: {line.strip()}"
+        for path in sources
+        if path.is_file()
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if MEASURED.search(line) and "%s" not in line
+    ]
+    assert found == []

@@ -11,6 +11,7 @@ import pytest
 from bank_segments import clustering as seg
 from bank_segments import personas as per
 from bank_segments.generator import generate_customers
+from tests.project_defaults import select_k_args
 from tests.test_clustering import FEATURES, feature_matrix
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -27,8 +28,13 @@ def seed_personas() -> tuple[per.Persona, ...]:
 def fitted(rows: int, seed: int, segment_count: int | None = None):
     generated = generate_customers(rows, seed=seed)
     values = feature_matrix(generated.customers)
-    z_values = seg.fit_scaler(values, FEATURES).transform(values)
-    selection = seg.select_k(z_values, 2, 8, segment_count=segment_count, random_state=42)
+    z_values = seg.fit_scaler(values, FEATURES, ()).transform(values)
+    selection = seg.select_k(
+        z_values,
+        2,
+        8,
+        **select_k_args(min_segment_share=0.0, segment_count=segment_count, random_state=42),
+    )
     final = seg.fit_final(z_values, selection.chosen.centroids, random_state=42)
     labels = seg.assign(z_values, final.centroids).labels
     return final, labels, generated.truth.column("persona_id").to_numpy()

@@ -35,6 +35,7 @@ from sklearn.metrics import adjusted_rand_score, silhouette_score
 
 from bank_segments import clustering as seg
 from bank_segments.generator import generate_customers
+from tests.project_defaults import select_k_args
 from tests.test_clustering import FEATURES, feature_matrix
 
 ROWS = 200_000
@@ -143,10 +144,12 @@ def test_kept_scores_are_read_only_for_the_inputs_they_were_computed_from(
 def test_sampled_selection_agrees_with_exact_selection_on_200k_rows() -> None:
     generated = generate_customers(ROWS, seed=2026)
     values = feature_matrix(generated.customers)
-    z_values = seg.fit_scaler(values, FEATURES).transform(values)
+    z_values = seg.fit_scaler(values, FEATURES, ()).transform(values)
 
     started = time.perf_counter()
-    selection = seg.select_k(z_values, 2, 8, random_state=42)
+    selection = seg.select_k(
+        z_values, 2, 8, **select_k_args(min_segment_share=0.0, random_state=42)
+    )
     final = seg.fit_final(z_values, selection.chosen.centroids, random_state=42)
     sampled_labels = seg.assign(z_values, final.centroids).labels
     sampled_seconds = time.perf_counter() - started

@@ -9,7 +9,6 @@ import numpy as np
 import pytest
 
 from bank_segments.clustering import NO_STRUCTURE
-from bank_segments.fit_params import FitParams
 from bank_segments.generator import DEFAULT_SEGMENT_FEATURES as FEATURES
 from bank_segments.generator import generate_customers
 from bank_segments.personas import personas_from_rows
@@ -20,6 +19,7 @@ from bank_segments.segment_model import (
     fit_segment_model,
     score,
 )
+from tests.project_defaults import project_params
 from tests.test_clustering import feature_matrix
 
 SEEDS = Path(__file__).resolve().parents[1] / "seeds"
@@ -34,7 +34,7 @@ def seed_rows(name: str) -> list[dict]:
 
 
 PERSONAS = personas_from_rows(seed_rows("personas"), seed_rows("persona_signature_weights"))
-PARAMS = FitParams(segment_features=FEATURES)
+PARAMS = project_params()
 
 
 @pytest.fixture(scope="module")
@@ -67,16 +67,14 @@ def test_refit_is_bit_identical(planted, fitted) -> None:
     again = fit_segment_model(planted.copy(), PARAMS, PERSONAS)
     assert again.content_hash == fitted.content_hash
     assert np.array_equal(again.centroids_z, fitted.centroids_z)
-    other_seed = fit_segment_model(
-        planted, FitParams(segment_features=FEATURES, random_state=7), PERSONAS
-    )
+    other_seed = fit_segment_model(planted, project_params(random_state=7), PERSONAS)
     assert other_seed.content_hash != fitted.content_hash
 
 
 def test_fit_is_identical_whatever_the_row_order(planted, fitted) -> None:
     """The warehouse hands the fit its sample ordered by a hash of customer id (and seed),
     so a file in another row order yields the same sample order and a bit-identical model.
-    Here sha256 of the id stands in for segment_sample_key; the rows are shuffled with a
+    Here sha256 of the id stands in for cross_db_sample_key; the rows are shuffled with a
     fixed seed and re-ordered by that key."""
     import hashlib
 
@@ -116,7 +114,7 @@ def test_extreme_customers_do_not_hijack_the_fit(planted, fitted) -> None:
 
 
 def test_small_candidate_clusters_are_ineligible(planted) -> None:
-    params = FitParams(segment_features=FEATURES, min_segment_share=0.15, k_max=6)
+    params = project_params(min_segment_share=0.15, k_max=6)
     strict = fit_segment_model(planted, params, PERSONAS)
     for candidate in strict.k_scores:
         assert candidate.is_eligible == (candidate.smallest_cluster_share >= 0.15)
@@ -156,20 +154,6 @@ def test_scoring_reference_matches_brute_force(planted, fitted) -> None:
     assert abs(scores.is_outlier.mean() - 0.01) < 0.01
 
 
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        ({"k_min": 5, "k_max": 3}, "k_max \\(3\\) is below k_min \\(5\\)"),
-        ({"fit_sample_size": -5}, "fit_sample_size must be at least 2"),
-        ({"min_segment_share": 0.7}, "min_segment_share"),
-        ({"log1p_features": ("nope",)}, "log1p_features"),
-    ],
-)
-def test_bad_params_fail_clearly(change, message) -> None:
-    with pytest.raises(ValueError, match=message):
-        FitParams(**{"segment_features": FEATURES, **change}).validate()
-
-
 def test_build_plan_fits_scores_and_refuses() -> None:
     v1 = {
         "model_version": "v0001-20260101",
@@ -184,10 +168,10 @@ def test_build_plan_fits_scores_and_refuses() -> None:
     assert (refit.fit, refit.model_version) == (True, "v0002-20260102")
     with pytest.raises(ValueError, match="known: v0001-20260101"):
         plan_build([v1], PARAMS, refit=False, pinned="v0009", today="20260102")
-    fewer = FitParams(segment_features=FEATURES[:-1])
+    fewer = project_params(segment_features=FEATURES[:-1])
     with pytest.raises(ValueError, match=r"segment_features.*refit: true"):
         plan_build([v1], fewer, refit=False, pinned=None, today="20260102")
-    logged = FitParams(segment_features=FEATURES, log1p_features=("income",))
+    logged = project_params(log1p_features=("income",))
     with pytest.raises(ValueError, match="log1p_features"):
         plan_build([v1], logged, refit=False, pinned=None, today="20260102")
 
@@ -224,15 +208,11 @@ def test_fit_measures_bootstrap_stability_per_cluster(planted, fitted) -> None:
     assert [item["cluster_id"] for item in rows] == [1, 2, 3, 4]
     assert all(item["resamples"] == 50 and item["sample_rows"] == 2_000 for item in rows)
     # a bounded subsample, fixed seed: the same numbers twice, and 0 resamples = not measured
-    bounded = FitParams(segment_features=FEATURES, stability_resamples=5, stability_sample_size=300)
+    bounded = project_params(stability_resamples=5, stability_sample_size=300)
     first = fit_segment_model(planted, bounded, PERSONAS)
     again = fit_segment_model(planted, bounded, PERSONAS)
     assert first.stability.sample_size == 300 and first.stability.resamples == 5
     assert np.array_equal(first.stability.jaccard, again.stability.jaccard)
     assert first.content_hash == again.content_hash != fitted.content_hash
-    skipped = fit_segment_model(
-        planted, FitParams(segment_features=FEATURES, stability_resamples=0), PERSONAS
-    )
+    skipped = fit_segment_model(planted, project_params(stability_resamples=0), PERSONAS)
     assert skipped.stability is None and _row(skipped)["stability"] == []
-    with pytest.raises(ValueError, match="stability_resamples"):
-        FitParams(segment_features=FEATURES, stability_resamples=-1).validate()

@@ -27,7 +27,9 @@ def _kmeans_labels(values: np.ndarray, k: int = 4) -> np.ndarray:
 
 def test_well_separated_planted_clusters_are_highly_stable() -> None:
     values, _ = _planted()
-    result = bootstrap_stability(values, _kmeans_labels(values), resamples=10, n_init=3)
+    result = bootstrap_stability(
+        values, _kmeans_labels(values), resamples=10, n_init=3, random_state=42
+    )
     assert result.jaccard.shape == (10, 4)
     assert (result.mean_jaccard >= 0.85).all(), result.mean_jaccard
     assert result.verdicts == ("highly stable",) * 4
@@ -42,7 +44,9 @@ def test_one_gaussian_blob_split_into_four_is_not_stable() -> None:
     # No structure: K-Means can cut a round 4-D blob in many equally good ways, so the
     # bootstrap fits disagree with the original cut.
     values = np.random.default_rng(1).standard_normal((300, 4))
-    result = bootstrap_stability(values, _kmeans_labels(values), resamples=10, n_init=3)
+    result = bootstrap_stability(
+        values, _kmeans_labels(values), resamples=10, n_init=3, random_state=42
+    )
     assert result.mean_jaccard.min() < 0.75, result.mean_jaccard
     assert result.verdicts[int(result.mean_jaccard.argmin())] not in {"highly stable", "stable"}
     assert result.dissolved.sum() > 0
@@ -123,4 +127,4 @@ def test_verdict_bands_follow_clusterboot(mean: float, verdict: str) -> None:
 )
 def test_bad_labels_are_a_clear_error(labels: np.ndarray, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        bootstrap_stability(np.zeros((6, 2)), labels, resamples=2)
+        bootstrap_stability(np.zeros((6, 2)), labels, resamples=2, n_init=10, random_state=42)

@@ -1,6 +1,7 @@
 """Every project var is declared once, in dbt_project.yml, with its default and a comment.
 
-SQL, yml and Python read vars without a default of their own, every var has a rule in
+SQL, yml and Python read vars without a default of their own (no Python parameter,
+dataclass field or dict entry named after a var holds a value), every var has a rule in
 macros/project_vars.sql (so it is checked before anything runs), and the README's
 configuration table states the same defaults as dbt_project.yml.
 """
@@ -43,6 +44,41 @@ def test_every_var_used_is_declared_and_read_without_a_second_default() -> None:
                 repeated.append(where + " repeats a default")
     assert not undeclared, f"vars used but not declared in dbt_project.yml: {undeclared}"
     assert not repeated, f"defaults belong in dbt_project.yml only: {repeated}"
+
+
+def python_defaults(text: str, names: list[str]) -> list[str]:
+    """Lines giving a value to a parameter, field or dict key named after a var:
+    ``k_max: int = 8``, ``k_max=8`` in a signature, ``"k_max": 8``."""
+    found = []
+    for number, line in enumerate(text.splitlines(), 1):
+        code = line.split("#", 1)[0]
+        for name in names:
+            typed = rf"^\s*{name}\s*:\s*[^=\n]+=\s*\S"  # a field or parameter with a type
+            literal = r"""(-?[\d.]|None\b|True\b|False\b|\(|\[|["'][^"']*["']\s*(,|}|$))"""
+            keyed = rf"""["']{name}["']\s*:\s*{literal}"""  # a dict entry holding a literal
+            if re.search(typed, code) or re.search(keyed, code):
+                found.append(f"{number}: {line.strip()}")
+    return found
+
+
+def test_no_python_default_repeats_a_var() -> None:
+    names = list(_project_vars())
+    sources = [*(REPO / "bank_segments").rglob("*.py"), *(REPO / "python_models").rglob("*.py")]
+    repeated = {
+        str(path.relative_to(REPO)): hits
+        for path in sources
+        if (hits := python_defaults(path.read_text(), names))
+    }
+    assert not repeated, f"defaults belong in dbt_project.yml only: {repeated}"
+
+
+def test_a_repeated_python_default_is_found() -> None:
+    text = 'class P:\n    k_max: int = 8\n\nDEFAULTS = {"n_init": 10}\n'
+    text += "def f(x, *, random_state: int | None = 42, fit_sample_size: int) -> None: ...\n"
+    assert python_defaults(text, ["k_max", "n_init", "random_state", "fit_sample_size"]) == [
+        "2: k_max: int = 8",
+        '4: DEFAULTS = {"n_init": 10}',
+    ]
 
 
 def test_every_declared_var_has_a_comment_and_a_validation_rule() -> None:

@@ -48,7 +48,7 @@
     {#- The first `limit` lines of a text file, whole, decoded with `encoding`; an empty
         line is '' (the line reader gives it as null). -#}
     {%- set sql -%}
-        select line from {{ bank_read_lines(bank_path_literal(path), sql_text(encoding)) }}
+        select line from {{ cross_db_read_lines(cross_db_path_literal(path), sql_text(encoding)) }}
         limit {{ limit | int }}
     {%- endset -%}
     {{ return(run_query(sql).columns[0].values() | map('default', '', true) | list) }}
@@ -76,10 +76,10 @@
             {#- Lines of the first 100,000 with bytes above 127: valid UTF-8 or not? -#}
             {%- set sql -%}
                 select line from (
-                    select line from {{ bank_read_lines(bank_path_literal(path), "'latin-1'") }}
+                    select line from {{ cross_db_read_lines(cross_db_path_literal(path), "'latin-1'") }}
                     limit 100000
                 ) as head
-                where {{ bank_has_high_byte('line') }}
+                where {{ cross_db_has_high_byte('line') }}
                 limit 50
             {%- endset -%}
             {#- a namespace: a plain set inside a loop does not outlive the loop -#}
@@ -227,7 +227,7 @@
                    'decimal': '.', 'header': []}) }}
     {%- endif -%}
 
-    {%- set found = run_query(bank_path_exists_sql(bank_path_literal(path))) -%}
+    {%- set found = run_query(cross_db_path_exists_sql(cross_db_path_literal(path))) -%}
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' does not exist or is not readable: give"
@@ -236,13 +236,13 @@
     {%- endif -%}
 
     {%- if kind == 'parquet' -%}
-        {%- set reader = bank_read_parquet(bank_path_literal(path)) -%}
+        {%- set reader = cross_db_read_parquet(cross_db_path_literal(path)) -%}
         {%- set decimal = bank_var('csv_decimal_separator') or '.' -%}
         {%- set header = none -%}
     {%- else -%}
         {%- set format = customer_csv_format(path) -%}
-        {%- set reader = bank_read_csv(
-            bank_path_literal(path), sql_text(format['delimiter']), sql_text(format['encoding']),
+        {%- set reader = cross_db_read_csv(
+            cross_db_path_literal(path), sql_text(format['delimiter']), sql_text(format['encoding']),
             format['names'], format['skip']) -%}
         {%- set decimal = format['decimal'] -%}
         {%- set header = format['header'] -%}
@@ -250,7 +250,7 @@
             ~ ", delimiter " ~ (format['delimiter'] | tojson) ~ ", decimal mark "
             ~ (format['decimal'] | tojson), info=true) }}
     {%- endif -%}
-    {%- set described = run_query(bank_describe_sql('select * from ' ~ reader)) -%}
+    {%- set described = run_query(cross_db_describe_sql('select * from ' ~ reader)) -%}
     {%- set columns = [] -%}
     {%- for row in described.rows -%}
         {%- do columns.append((row[0], row[1])) -%}
@@ -350,7 +350,7 @@
             ~ ' then cast(cast(' ~ quoted ~ ' as decimal(38, 0)) as ' ~ dbt.type_string() ~ ')'
             ~ ' else cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ') end') }}
     {%- elif upper in ['VARCHAR', 'TEXT', 'STRING'] -%}
-        {{ return(bank_strip_zero_fraction(bank_trim(quoted))) }}
+        {{ return(cross_db_strip_zero_fraction(cross_db_trim(quoted))) }}
     {%- else -%}
         {{ return('cast(' ~ quoted ~ ' as ' ~ dbt.type_string() ~ ')') }}
     {%- endif -%}
@@ -372,7 +372,7 @@
         {#- Parquet knows each row's position; CSV rows keep file order. -#}
         {%- set row_number = 'file_row_number + 1' -%}
     {%- else -%}
-        {%- set row_number = bank_row_position() -%}
+        {%- set row_number = cross_db_row_position() -%}
     {%- endif -%}
 
     select
@@ -440,4 +440,19 @@
         {%- set text_columns = customer_attributes() -%}
     {%- endif -%}
     {{ return(text_columns) }}
+{% endmacro %}
+
+
+{% macro customer_date_formats() %}
+    {#- The as-of date formats a file may use besides ISO (2026-01-31, 2026-1-31, or a
+        timestamp): strftime patterns with an example each. Day/month orders written
+        with slashes (01/02/2026) are not among them: they are ambiguous. -#}
+    {{ return([
+        ('%Y%m%d', 'yyyyMMdd', '20260131'),
+        ('%d.%m.%Y', 'd.M.yyyy', '31.01.2026'),
+        ('%b %d, %Y', 'MMM d, yyyy', 'Jan 31, 2026'),
+        ('%B %d, %Y', 'MMMM d, yyyy', 'January 31, 2026'),
+        ('%d %b %Y', 'd MMM yyyy', '31 Jan 2026'),
+        ('%d %B %Y', 'd MMMM yyyy', '31 January 2026'),
+    ]) }}
 {% endmacro %}

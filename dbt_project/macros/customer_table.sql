@@ -37,7 +37,7 @@
             "customers_table '" ~ table ~ "' does not exist: give an existing table as"
             ~ " schema.table or catalog.schema.table (or a file as customers_path)") }}
     {%- endif -%}
-    {%- set described = run_query(bank_describe_sql('select * from ' ~ relation)) -%}
+    {%- set described = run_query(cross_db_describe_sql('select * from ' ~ relation)) -%}
     {%- set columns = [] -%}
     {%- for row in described.rows -%}
         {%- do columns.append((row[0], row[1])) -%}

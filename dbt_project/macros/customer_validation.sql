@@ -78,12 +78,12 @@
     {%- set lower_op = '<=' if rule.get('min_exclusive') else '<' -%}
     case
         {%- if is_text %}
-        when nullif({{ bank_trim(attribute) }}, '') is null
+        when nullif({{ cross_db_trim(attribute) }}, '') is null
         {%- else %}
         when {{ attribute }} is null
         {%- endif %}
             then '{{ attribute }}: missing'
-        when {{ number }} is null or not {{ bank_is_finite(number) }}
+        when {{ number }} is null or not {{ cross_db_is_finite(number) }}
             then '{{ attribute }}: not a number'
         {%- if rule['whole'] %}
         when {{ number }} != floor({{ number }})

@@ -31,11 +31,6 @@
 {% endmacro %}
 
 
-{% macro marts_levels() %}
-    {{ return(['Highest', 'High', 'Medium', 'Low', 'Lowest']) }}
-{% endmacro %}
-
-
 {#- The persona's identity as every persona-grain mart carries it (id, display name,
     display order, the model version that found it), read from `relation`. -#}
 {% macro marts_persona_columns(relation) -%}

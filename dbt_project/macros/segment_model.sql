@@ -4,100 +4,11 @@
     fit-sample size check, and the active version's parameters for customer_scores.
 -#}
 
-{% macro segment_sample_key(column, seed) %}
-    {#- A deterministic pseudo-random key per customer and seed: the fit sample is the
-        customers with the smallest keys, so it does not depend on row order. -#}
-    {{ return(adapter.dispatch('segment_sample_key', 'bank_segments')(column, seed)) }}
-{% endmacro %}
-
-{% macro default__segment_sample_key(column, seed) -%}
-    md5(cast({{ column }} as {{ dbt.type_string() }}) || '/{{ seed }}')
-{%- endmacro %}
-
-{% macro duckdb__segment_sample_key(column, seed) -%}
-    hash(cast({{ column }} as varchar) || '/{{ seed }}')
-{%- endmacro %}
-
-{% macro spark__segment_sample_key(column, seed) -%}
-    xxhash64(cast({{ column }} as string), {{ seed }})
-{%- endmacro %}
-
-
-{% macro segment_explode(column) %}
-    {#- Select-list expression giving one row per element of a list column (a list of
-        structs in the registry); read fields as <alias>.<field>. -#}
-    {{ return(adapter.dispatch('segment_explode', 'bank_segments')(column)) }}
-{% endmacro %}
-
-{% macro default__segment_explode(column) -%}
-    unnest({{ column }})
-{%- endmacro %}
-
-{% macro spark__segment_explode(column) -%}
-    explode({{ column }})
-{%- endmacro %}
-
-
-{% macro segment_log1p(expression) %}
-    {#- log(1 + x); engines without log1p use ln(1 + x), equal to within 1e-14
-        relative for the money columns it is meant for (0 or >= 0.01). -#}
-    {{ return(adapter.dispatch('segment_log1p', 'bank_segments')(expression)) }}
-{% endmacro %}
-
-{% macro default__segment_log1p(expression) -%}
-    ln(1 + {{ expression }})
-{%- endmacro %}
-
-{% macro spark__segment_log1p(expression) -%}
-    log1p({{ expression }})
-{%- endmacro %}
-
-
-{% macro segment_least(expressions) %}
-    {#- The smallest non-null value of a list of expressions (null if all are). -#}
-    {{ return(adapter.dispatch('segment_least', 'bank_segments')(expressions)) }}
-{% endmacro %}
-
-{% macro default__segment_least(expressions) -%}
-    {%- if expressions | length == 0 -%}
-        cast(null as {{ segment_type_double() }})
-    {%- elif expressions | length == 1 -%}
-        {{ expressions[0] }}
-    {%- else -%}
-        least({{ expressions | join(', ') }})
-    {%- endif -%}
-{%- endmacro %}
-
-
-{% macro segment_double(value) %}
-    {#- A float as an exact SQL double literal: Python's shortest round-trip repr, with
-        an exponent so that DuckDB and Spark read a DOUBLE, not a DECIMAL. -#}
-    {%- set text = (value | float) | string -%}
-    {%- if 'e' not in text and 'n' not in text -%}
-        {%- set text = text ~ 'e0' -%}
-    {%- endif -%}
-    {{ return('(' ~ text ~ ')' if text.startswith('-') else text) }}
-{% endmacro %}
-
-
 {% macro segment_fit_sample_size() %}
-    {#- var fit_sample_size (default 200000; null = all rows), checked: a bad value
-        stops the build here, before any version is written. -#}
-    {%- set size = var('fit_sample_size') -%}
-    {%- if size is none or size | string | lower in ['none', 'null', ''] -%}
-        {{ return(none) }}
-    {%- endif -%}
-    {%- if size is string and not size.strip().isdigit() -%}
-        {{ exceptions.raise_compiler_error(
-            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
-            ~ "for all rows), got '" ~ size ~ "'") }}
-    {%- endif -%}
-    {%- if size | int != size | float or size | int < 2 -%}
-        {{ exceptions.raise_compiler_error(
-            "var fit_sample_size must be a whole number of rows of at least 2 (or null "
-            ~ "for all rows), got " ~ size) }}
-    {%- endif -%}
-    {{ return(size | int) }}
+    {#- var fit_sample_size as a whole number of rows, or none for all rows; its rule in
+        project_var_rules() stops a bad value before anything runs. -#}
+    {%- set size = bank_var('fit_sample_size') -%}
+    {{ return(none if size is none else size | int) }}
 {% endmacro %}
 
 
@@ -180,10 +91,10 @@
     {#- z_<j> = (t(x_j) - mean_j) / std_j per feature used; t = log1p or identity -#}
     {%- set columns = [] -%}
     {%- for f in model.features -%}
-        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ segment_type_double() ~ ')' -%}
-        {%- set t = segment_log1p(x) if f.log1p else x -%}
-        {%- do columns.append('(' ~ t ~ ' - ' ~ segment_double(f.mean) ~ ') / '
-            ~ segment_double(f.std) ~ ' as z_' ~ loop.index) -%}
+        {%- set x = 'cast(' ~ f.feature ~ ' as ' ~ cross_db_type_double() ~ ')' -%}
+        {%- set t = cross_db_log1p(x) if f.log1p else x -%}
+        {%- do columns.append('(' ~ t ~ ' - ' ~ cross_db_double(f.mean) ~ ') / '
+            ~ cross_db_double(f.std) ~ ' as z_' ~ loop.index) -%}
     {%- endfor -%}
     {%- if not columns -%}
         {#- a model without features (identical customers): nothing to standardize -#}
@@ -199,7 +110,7 @@
     {%- for centroid in model.centroids -%}
         {%- set terms = [] -%}
         {%- for value in centroid -%}
-            {%- set diff = '(z_' ~ loop.index ~ ' - ' ~ segment_double(value) ~ ')' -%}
+            {%- set diff = '(z_' ~ loop.index ~ ' - ' ~ cross_db_double(value) ~ ')' -%}
             {%- do terms.append(diff ~ ' * ' ~ diff) -%}
         {%- endfor -%}
         {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
@@ -216,7 +127,7 @@
     {%- for cluster in range(1, model.k + 1) -%}
         {%- do squared.append('d2_' ~ cluster) -%}
     {%- endfor -%}
-    {%- set own = segment_least(squared) -%}
+    {%- set own = cross_db_least(squared) -%}
     {%- for cluster in range(1, model.k + 1) -%}
         {%- do cases.append('when d2_' ~ cluster ~ ' = ' ~ own ~ ' then ' ~ cluster) -%}
     {%- endfor -%}
@@ -233,9 +144,9 @@
             ~ cluster ~ ' end') -%}
     {%- endfor -%}
     {%- if model.k > 1 -%}
-        {{ return(segment_least(others) ~ ' as other_d2') }}
+        {{ return(cross_db_least(others) ~ ' as other_d2') }}
     {%- else -%}
-        {{ return('cast(null as ' ~ segment_type_double() ~ ') as other_d2') }}
+        {{ return('cast(null as ' ~ cross_db_type_double() ~ ') as other_d2') }}
     {%- endif -%}
 {% endmacro %}
 
@@ -247,8 +158,8 @@
         {%- set terms = [] -%}
         {%- for loading in component -%}
             {%- do terms.append('(z_' ~ loop.index ~ ' - '
-                ~ segment_double(model.centre[loop.index0]) ~ ') * '
-                ~ segment_double(loading)) -%}
+                ~ cross_db_double(model.centre[loop.index0]) ~ ') * '
+                ~ cross_db_double(loading)) -%}
         {%- endfor -%}
         {%- do columns.append((terms | join('\n            + ') if terms else '0.0e0')
             ~ ' as pca_' ~ loop.index) -%}
@@ -286,12 +197,3 @@
 {% endmacro %}
 
 
-{% macro segment_type_double() %}
-    {#- Dispatch: the 64-bit float type. Not dbt.type_float(), which is a 32-bit
-        FLOAT on DuckDB and would cost scoring seven digits of precision. -#}
-    {{ return(adapter.dispatch('segment_type_double', 'bank_segments')()) }}
-{% endmacro %}
-
-{% macro default__segment_type_double() -%}
-    double
-{%- endmacro %}

@@ -26,7 +26,7 @@ keyed as (
         {%- for feature in features %}
             features.{{ feature }},
         {%- endfor %}
-        {{ segment_sample_key('features.customer_id', random_state) }} as sample_key
+        {{ cross_db_sample_key('features.customer_id', random_state) }} as sample_key
 
     from features
 

@@ -1,5 +1,5 @@
 -- One row per customer and as-of date: the segment each monthly load put the customer
--- in. Loading an as-of date again replaces that snapshot (bank_snapshot_config: DuckDB
+-- in. Loading an as-of date again replaces that snapshot (cross_db_snapshot_config: DuckDB
 -- delete+insert, Spark insert_overwrite of the as_of_date partition)
 -- and never touches the others; full_refresh=false keeps `dbt build --full-refresh`
 -- from dropping the past.
@@ -8,7 +8,7 @@
         materialized='incremental',
         full_refresh=false,
         on_schema_change='append_new_columns',
-        **bank_snapshot_config()
+        **cross_db_snapshot_config()
     )
 }}
 

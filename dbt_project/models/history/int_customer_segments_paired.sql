@@ -11,7 +11,7 @@
 {{
     config(
         materialized='incremental',
-        **bank_snapshot_config('to_as_of')
+        **cross_db_snapshot_config('to_as_of')
     )
 }}
 

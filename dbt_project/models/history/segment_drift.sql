@@ -7,7 +7,7 @@
         materialized='incremental',
         full_refresh=false,
         on_schema_change='append_new_columns',
-        **bank_snapshot_config()
+        **cross_db_snapshot_config()
     )
 }}
 {#- the model's features (customer_segments carries each of them); the join to the

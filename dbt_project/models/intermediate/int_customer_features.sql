@@ -83,5 +83,5 @@ final as (
 )
 
 -- No order: nothing reads these rows by position (the fit sample orders by its
--- hash key), and sorting 10M rows cost 20 s of a 30 s model (BENCHMARKS.md).
+-- hash key), and a sort of every customer was most of this model's time.
 select * from final

@@ -12,7 +12,7 @@ items as (
 
     select
         registry.model_version,
-        {{ segment_explode('registry.feature_deciles') }} as item
+        {{ cross_db_explode('registry.feature_deciles') }} as item
 
     from registry
 

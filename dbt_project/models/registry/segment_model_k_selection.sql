@@ -12,7 +12,7 @@ items as (
 
     select
         registry.model_version,
-        {{ segment_explode('registry.k_selection') }} as item
+        {{ cross_db_explode('registry.k_selection') }} as item
 
     from registry
 

@@ -12,7 +12,7 @@ items as (
 
     select
         registry.model_version,
-        {{ segment_explode('registry.personas') }} as item
+        {{ cross_db_explode('registry.personas') }} as item
 
     from registry
 

@@ -19,7 +19,7 @@ items as (
 
     select
         registry.model_version,
-        {{ segment_explode('registry.stability') }} as item
+        {{ cross_db_explode('registry.stability') }} as item
 
     from registry
 

@@ -5,7 +5,7 @@ with
 
 days as (
 
-    {{ bank_date_spine(
+    {{ cross_db_date_spine(
         "cast('2020-01-01' as date)",
         dbt.dateadd('year', 5, 'current_date')
     ) }}

@@ -52,12 +52,14 @@ typed as (
             {#- text is trimmed and parsed with the file's decimal mark; a typed
                 Parquet column (integer, double, decimal) is cast directly #}
             {%- if attribute in text_columns %}
-                {{ bank_parse_number(bank_trim('input_rows.' ~ attribute), decimal) }}
+                {%- set trimmed = cross_db_trim('input_rows.' ~ attribute) %}
+                {{ cross_db_parse_number(trimmed, decimal) }}
             {%- else %}
-                {{ bank_try_cast('input_rows.' ~ attribute, 'double') }}
+                {{ cross_db_try_cast('input_rows.' ~ attribute, 'double') }}
             {%- endif %} as {{ attribute }}__number,
         {%- endfor %}
-        {{ bank_parse_date(bank_trim('input_rows.as_of_date')) }} as as_of_date__parsed,
+        {{ cross_db_parse_date(cross_db_trim('input_rows.as_of_date')) }}
+            as as_of_date__parsed,
         coalesce(repeated_ids.id_occurrences, 1) as id_occurrences
 
     from input_rows
@@ -81,7 +83,7 @@ reasons as (
         case
             when
                 as_of_date_in_file
-                and nullif({{ bank_trim('as_of_date') }}, '') is null
+                and nullif({{ cross_db_trim('as_of_date') }}, '') is null
                 then 'as_of_date: missing'
             when as_of_date__parsed is null and as_of_date_in_file
                 then {{ sql_text(not_a_date) }}
@@ -91,7 +93,7 @@ reasons as (
                 then {{ sql_text(implausible_date) }}
         end as as_of_date__reason,
         case
-            when nullif({{ bank_trim('customer_id') }}, '') is null
+            when nullif({{ cross_db_trim('customer_id') }}, '') is null
                 then 'customer_id: missing'
             when id_occurrences > 1
                 then 'customer_id: appears ' || id_occurrences || ' times'
@@ -104,7 +106,7 @@ reasons as (
 checked as (
 
     select
-        {{ bank_star_except(['as_of_date__parsed'] + reason_columns) }},
+        {{ cross_db_star_except(['as_of_date__parsed'] + reason_columns) }},
         -- most rows are valid: build the reasons list only for rows with a reason
         case
             when
@@ -116,9 +118,9 @@ checked as (
                         {{ attribute }}__reason{% if not loop.last %},{% endif %}
                     {%- endfor %}
                 ) is null
-                then {{ bank_empty_text_array() }}
+                then {{ cross_db_empty_text_array() }}
             else
-                {{ bank_non_null_text_array(reason_columns) }}
+                {{ cross_db_non_null_text_array(reason_columns) }}
         end as rejection_reasons,
         -- the row's snapshot date when the file has one, else the build's as-of date
         coalesce(

@@ -18,7 +18,7 @@ final as (
         -- why it was rejected
         rejection_reasons,
         {{ cross_db_array_length('rejection_reasons') }} as reason_count,
-        {{ bank_array_join('rejection_reasons', "'; '") }} as rejection_summary,
+        {{ cross_db_array_join('rejection_reasons', "'; '") }} as rejection_summary,
 
         -- the raw values as read
         as_of_date as raw_as_of_date,

@@ -24,10 +24,9 @@ reasons as (
         {%- for attribute in customer_attributes() %}
             raw_{{ attribute }},
         {%- endfor %}
-        reason
+        {{ cross_db_explode('rejection_reasons') }} as reason
 
     from rejected
-    {{ bank_explode('rejection_reasons', 'reason') }}
 
 ),
 

@@ -1,7 +1,7 @@
 -- Every valid customer's score with the active segment model version: the scoring
 -- columns of customer_segments, which computes them in SQL in one pass over the
--- features (see there). A view: a table would copy 13 columns of every customer
--- (5 s at 10M rows) that customer_segments already holds.
+-- features (see there). A view: a table would copy 13 columns of every customer that
+-- customer_segments already holds.
 
 with
 
