@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from bank_segments.report import charts
+import bank_segments.report.charts as charts
 
 #: Published views the "Over time" section reads; without them it is left out.
 HISTORY_VIEWS: tuple[str, ...] = (

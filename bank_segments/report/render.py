@@ -10,7 +10,8 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from markupsafe import Markup
 
 import bank_segments
-from bank_segments.report import charts, history
+import bank_segments.report.charts as charts
+import bank_segments.report.history as history
 from bank_segments.report.data import MAP_SAMPLE_SIZE, ReportData, load_report_data
 
 #: Kaufman & Rousseeuw's reading of the silhouette, in plain words; True = warn.

@@ -441,18 +441,3 @@
     {%- endif -%}
     {{ return(text_columns) }}
 {% endmacro %}
-
-
-{% macro customer_date_formats() %}
-    {#- The as-of date formats a file may use besides ISO (2026-01-31, 2026-1-31, or a
-        timestamp): strftime patterns with an example each. Day/month orders written
-        with slashes (01/02/2026) are not among them: they are ambiguous. -#}
-    {{ return([
-        ('%Y%m%d', 'yyyyMMdd', '20260131'),
-        ('%d.%m.%Y', 'd.M.yyyy', '31.01.2026'),
-        ('%b %d, %Y', 'MMM d, yyyy', 'Jan 31, 2026'),
-        ('%B %d, %Y', 'MMMM d, yyyy', 'January 31, 2026'),
-        ('%d %b %Y', 'd MMM yyyy', '31 Jan 2026'),
-        ('%d %B %Y', 'd MMMM yyyy', '31 January 2026'),
-    ]) }}
-{% endmacro %}

@@ -195,5 +195,3 @@
     {%- endif -%}
     {{ return(names) }}
 {% endmacro %}
-
-

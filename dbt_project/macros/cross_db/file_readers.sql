@@ -28,7 +28,9 @@
 {% endmacro %}
 
 
-{% macro duckdb__cross_db_read_csv(path_literal, delimiter_literal, encoding_literal, names, skip) %}
+{% macro duckdb__cross_db_read_csv(
+    path_literal, delimiter_literal, encoding_literal, names, skip
+) %}
     {#-
         The dialect the project detected, stated: no sniffing (DuckDB's sniffer refuses
         files with a ragged or blank-looking line, with advice about reader options the

@@ -1,6 +1,6 @@
 -- One row per customer and as-of date: the segment each monthly load put the customer
--- in. Loading an as-of date again replaces that snapshot (cross_db_snapshot_config: DuckDB
--- delete+insert, Spark insert_overwrite of the as_of_date partition)
+-- in. Loading an as-of date again replaces that snapshot (cross_db_snapshot_config:
+-- DuckDB delete+insert, Spark insert_overwrite of the as_of_date partition)
 -- and never touches the others; full_refresh=false keeps `dbt build --full-refresh`
 -- from dropping the past.
 {{
