@@ -51,6 +51,9 @@ class FitParams:
         return data
 
 
+#: Marks a config key that is absent (a key rendered as null reads as None or "null").
+_MISSING = object()
+
 #: How each field is read from its (already checked) config value.
 _NAMES = ("segment_features", "log1p_features")
 _FLOATS = ("min_segment_share", "clip_quantile")
@@ -79,16 +82,17 @@ def _names(value: Any) -> tuple[str, ...]:
     return tuple(str(item).strip().lower() for item in value if str(item).strip())
 
 
-def fit_params_from_config(get: Callable[[str], Any]) -> FitParams:
-    """:class:`FitParams` from a dbt model config getter (``dbt.config.get``).
+def fit_params_from_config(get: Callable[[str, Any], Any]) -> FitParams:
+    """:class:`FitParams` from a dbt model config getter (``dbt.config.get``; it takes a
+    default, as ``dict.get`` does).
 
     Every field's var is rendered into the config by the yml, and was checked by
     ``validate_vars()`` before the build started; a missing key is a project error.
     """
     values = {}
     for field in fields(FitParams):
-        raw = get(field.name)
-        if raw is None:
+        raw = get(field.name, _MISSING)
+        if raw is _MISSING:
             raise ValueError(
                 f"the model config has no {field.name}: render var('{field.name}') into "
                 "segment_model_fit's config (python_models/_python_models.yml)"
@@ -129,4 +133,4 @@ def feature_param_differences(requested: FitParams, stored: dict[str, Any]) -> l
 
 def fit_params_from_row(row: dict[str, Any]) -> FitParams:
     """The parameters a stored version was fitted with (a ``segment_model_fit`` row)."""
-    return fit_params_from_config(lambda name: json.dumps(row[name]))
+    return fit_params_from_config(lambda name, default: json.dumps(row[name]))

@@ -167,7 +167,7 @@ def write_version(row: dict[str, Any], folder: str | Path) -> Path:
     return path
 
 
-def fit_params(config_get: Callable[[str], Any]) -> FitParams:
+def fit_params(config_get: Callable[[str, Any], Any]) -> FitParams:
     """:class:`FitParams` from the ``segment_model_fit`` node's config (``node.config.get``).
 
     The yml renders every fit var into that config on every target (on Spark into the

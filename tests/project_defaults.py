@@ -22,7 +22,7 @@ PROJECT_VARS: dict[str, Any] = yaml.safe_load(
 
 def project_params(**changes: Any) -> FitParams:
     """:class:`FitParams` of the project's default vars, with ``changes``."""
-    params = fit_params_from_config(lambda name: json.dumps(PROJECT_VARS[name]))
+    params = fit_params_from_config(lambda name, default: json.dumps(PROJECT_VARS[name]))
     return dataclasses.replace(params, **changes)
 
 

@@ -59,6 +59,8 @@ def _make_project(root: Path) -> Path:
         shutil.copy(HISTORY / f"{name}.sql", root / "models")
     # the incremental config comes from a dispatch macro (cross_db_snapshot_config)
     shutil.copytree(REPO / "dbt_project" / "macros" / "cross_db", root / "macros" / "cross_db")
+    # the shared column descriptions the history yml reads with doc()
+    shutil.copy(REPO / "dbt_project" / "docs" / "columns.md", root / "models")
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
     entries = [m for m in models if m["name"] in HISTORY_MODELS]
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": entries}))

@@ -227,7 +227,7 @@ def registry_warehouse(tmp_path_factory: pytest.TempPathFactory, life) -> tuple[
         ({"refit": True, "k_min": 5, "k_max": 3}, "var k_min = 5 is above k_max = 3"),
         (
             {"refit": True, "fit_sample_size": -5},
-            "var fit_sample_size must be a whole number of rows of at least 2",
+            "var fit_sample_size = -5 is below 2",
         ),
         (
             {"segment_features": ["age", "income", "credit_score"]},
