@@ -408,6 +408,12 @@ def _canonical(value: Any) -> Any:
     raise TypeError(f"cannot serialize {type(value).__name__} for the content hash")
 
 
+#: Fields hashed under the name they had when the hash was defined, so that renaming a
+#: field in Python leaves the hash of unchanged content (and the registry's record of
+#: which versions are identical) as it was.
+_HASHED_NAMES = {"k_selection_sample_size": "fit_sample_size"}
+
+
 def content_hash(model: SegmentModel) -> str:
     """sha256 of a canonical serialization of everything fitted (not of when or by whom)."""
     body = {
@@ -417,7 +423,11 @@ def content_hash(model: SegmentModel) -> str:
     }
     # the candidates' sample centroids seed the final fit; their scores are the record
     body["k_scores"] = [
-        {name: getattr(s, name) for name in s.__dataclass_fields__ if name != "centroids"}
+        {
+            _HASHED_NAMES.get(name, name): getattr(s, name)
+            for name in s.__dataclass_fields__
+            if name != "centroids"
+        }
         for s in model.k_scores
     ]
     text = json.dumps(_canonical(body), sort_keys=True, separators=(",", ":"))
