@@ -411,7 +411,7 @@ def _canonical(value: Any) -> Any:
 #: Fields hashed under the name they had when the hash was defined, so that renaming a
 #: field in Python leaves the hash of unchanged content (and the registry's record of
 #: which versions are identical) as it was.
-_HASHED_NAMES = {"k_selection_sample_size": "fit_sample_size"}
+_HASHED_NAMES = dict([("k_selection_sample_size", "fit_sample_size")])
 
 
 def content_hash(model: SegmentModel) -> str:
