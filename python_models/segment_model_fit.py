@@ -74,5 +74,16 @@ def _fit(dbt, plan, params, now):
         params,
         plan,
         fitted_at=now,
-        invocation_id=config_value(dbt.config.get("invocation_id")),
+        invocation_id=_invocation_id(dbt),
     )
+
+
+def _invocation_id(dbt):
+    """This build's dbt invocation id. The config's copy is rendered when dbt parses, and
+    a partial parse (e.g. one sqlfluff's dbt templater left in target/) keeps an older
+    invocation's; dbt-duckdb runs the model in dbt's own process, which knows the id."""
+    try:
+        from dbt_common.invocation import get_invocation_id
+    except ImportError:  # an engine that runs the model elsewhere
+        return config_value(dbt.config.get("invocation_id"))
+    return get_invocation_id()
