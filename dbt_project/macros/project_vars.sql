@@ -307,9 +307,17 @@
 
 {% macro _validate_vars_against_versions(pinned, features) %}
     {#- A pinned version must exist; a scoring build's feature vars must be the active
-        version's (the registry the dbt Python model reads: segment_model_fit). -#}
-    {%- set registry = adapter.get_relation(
-        database=target.database, schema=target.schema, identifier='segment_model_fit') -%}
+        version's (the published registry: segment_model_fit's published rows, or its
+        table in a warehouse from before macros/incremental.sql). -#}
+    {%- set found = namespace(registry=none) -%}
+    {%- for name in ['segment_model_fit', 'segment_model_fit__published'] -%}
+        {%- set relation = adapter.get_relation(
+            database=target.database, schema=target.schema, identifier=name) -%}
+        {%- if relation is not none and relation.is_table -%}
+            {%- set found.registry = relation -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set registry = found.registry -%}
     {%- if registry is none -%}
         {{ return('') }}
     {%- endif -%}

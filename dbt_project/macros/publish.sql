@@ -15,12 +15,14 @@
     so main.<x> (and dbt's own relation work.<x>, which the semantic layer queries)
     show the published build until the next green build replaces them; a failed
     build's tables stay in `work` only. No table is copied: at 10M customers a copy
-    would cost seconds per table. Exceptions: an incremental model keeps its table
-    (it must grow in place) and is published as the view main.<x> -> work.<x>; a
+    would cost seconds per table. Exceptions: an incremental model's increment is
+    applied to its persistent table work.<x>__published in the same transaction
+    (macros/incremental.sql), and main.<x> is a view of that table; a
     seed is copied to a table main.<x> (seeds are small, and `dbt seed` refuses to
     load into a view); a view model is published as main.<x> with its own compiled
     SQL, every published relation in it pinned to the published copy
-    (work.<t>__published for a table, main.<v> for a view or seed). A view reads
+    (work.<t>__published for a table or an incremental model, main.<v> for a view
+    or seed). A view reads
     its inputs by name when queried, so `select * from work.<x>` would show a later
     failed build's tables through it.
 
@@ -106,13 +108,12 @@
     {#-
         The compiled SQL of the view model `node` (from this build's results), with
         every published relation it reads replaced by the one analysts read: a table
-        by work.<t>__published, a view or seed by main.<v>. dbt renders a relation
-        fully quoted ("db"."schema"."name"), so one name is never a prefix of another.
+        or an incremental model by work.<t>__published, a view or seed by main.<v>.
+        dbt renders a relation fully quoted ("db"."schema"."name"), so one name is
+        never a prefix of another.
     -#}
     {%- set sql = namespace(text=compiled[node.unique_id]) -%}
-    {%- for upstream in publish_nodes()
-        if upstream.unique_id in node.depends_on.nodes
-        and upstream.config.materialized != 'incremental' -%}
+    {%- for upstream in publish_nodes() if upstream.unique_id in node.depends_on.nodes -%}
         {%- if upstream.resource_type == 'seed' or upstream.config.materialized == 'view' -%}
             {%- set pinned = published_relation(upstream) -%}
         {%- else -%}
@@ -164,8 +165,10 @@
     {%- if node.resource_type == 'seed' -%}
         {{ return(clear + ['create or replace table ' ~ main ~ ' as select * from ' ~ work]) }}
     {%- elif node.config.materialized == 'incremental' -%}
-        {#- an incremental table grows in place -#}
-        {{ return(clear + ['create or replace view ' ~ main ~ ' as select * from ' ~ work]) }}
+        {#- the increment joins the published rows (macros/incremental.sql) -#}
+        {{ return(clear + incremental_publish_statements(node) + [
+            'create or replace view ' ~ main ~ ' as select * from ' ~ kept,
+        ]) }}
     {%- elif node.config.materialized == 'view' -%}
         {#- the view's own query on the published inputs; a table left by a build
             that materialized it as a table goes -#}
