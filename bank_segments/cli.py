@@ -71,6 +71,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     out = build_report(args.db, args.out, data=data)
     meta = data.meta
     print(f"wrote the segmentation report to {out} (build {meta['invocation_id']})")
+    if meta.get("exports_written") is False:
+        print(
+            f"bank-segments report: warning: the Parquet exports are not build "
+            f"{meta['invocation_id']}'s: its export did not finish (main.build_log exports"
+            f" 'pending'); run `bank-segments build` again",
+            file=sys.stderr,
+        )
     if meta.get("later_failed"):
         latest = meta["later_failed"][0]
         print(

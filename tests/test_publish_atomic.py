@@ -64,6 +64,13 @@ def _leftovers(database: Path) -> list[str]:
 
 def _kill_after(workdir: Path, database: Path, node: str, dbt_vars: dict) -> str:
     """`dbt build` killed with SIGKILL as soon as it reports `node` done; its output."""
+    return _kill_at(workdir, database, f" OK created * work.{node} ", dbt_vars)
+
+
+def _kill_at(workdir: Path, database: Path, pattern: str, dbt_vars: dict) -> str:
+    """`dbt build` killed with SIGKILL at its first output line matching `pattern` (a
+    `*` stands for any text); its output."""
+    parts = pattern.split("*")
     env = {
         **os.environ,
         "BANK_SEGMENTS_DB": str(database),
@@ -80,13 +87,23 @@ def _kill_after(workdir: Path, database: Path, node: str, dbt_vars: dict) -> str
     assert process.stdout is not None
     for line in process.stdout:
         lines.append(line)
-        if " OK created " in line and f" work.{node} " in line:
+        if _matches(line, parts):
             process.send_signal(signal.SIGKILL)
             break
     process.wait()
     output = "".join(lines)
     assert process.returncode == -signal.SIGKILL, output[-3000:]
     return output
+
+
+def _matches(line: str, parts: list[str]) -> bool:
+    at = 0
+    for part in parts:
+        at = line.find(part, at)
+        if at < 0:
+            return False
+        at += len(part)
+    return True
 
 
 @pytest.fixture
@@ -98,11 +115,9 @@ def warehouse(tmp_path: Path, demo_build: DbtRun) -> Path:
 
 @pytest.fixture(scope="module")
 def other_input(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """3,000 customers as of another date than the demo's."""
+    """3,000 other customers, as of the build day like the demo's (no as-of column)."""
     path = tmp_path_factory.mktemp("other") / "other.parquet"
-    customers = generate_customers(3_000, seed=11).customers
-    dates = pa.array(["2026-02-28"] * customers.num_rows)
-    write_table(customers.append_column("snapshot_date", dates), path)
+    write_table(generate_customers(3_000, seed=11).customers, path)
     return path
 
 
@@ -118,6 +133,41 @@ def test_a_build_killed_after_the_incremental_models_leaves_main_as_it_was(
     assert all(f"work.{name} " in output for name in INCREMENTAL if name != "segment_model_fit")
     assert _snapshot(warehouse) == before
     assert _leftovers(warehouse) == []
+
+
+def test_a_backfill_publishes_its_history_and_leaves_the_marts_on_the_latest_date(
+    tmp_path: Path, warehouse: Path
+) -> None:
+    """Loading an as-of date before the latest published one adds it to the history,
+    migration and drift; the marts, the report's build and the exports stay."""
+    path = tmp_path / "january.parquet"
+    customers = generate_customers(3_000, seed=11).customers
+    dates = pa.array(["2026-01-31"] * customers.num_rows)
+    write_table(customers.append_column("snapshot_date", dates), path)
+    before = _snapshot(warehouse)
+
+    run = run_dbt(tmp_path, "build", database=warehouse, dbt_vars={"customers_path": str(path)})
+
+    assert run.returncode == 0, run.output[-3000:]
+    assert "publish: backfill of 2026-01-31, before the latest published as-of date" in run.output
+    after = _snapshot(warehouse)
+    assert after["customer_segments"] == before["customer_segments"]
+    assert after["segment_model_versions"] == before["segment_model_versions"]
+    history = sorted(
+        {row for row in after["customer_segment_history"]}
+        - set(before["customer_segment_history"]),
+        key=repr,
+    )
+    assert len(history) == 3000
+    assert {str(row[1]) for row in history} == {"2026-01-31"}
+    assert "exports: unchanged, a backfill of 2026-01-31" in run.output
+    assert not (warehouse.parent / "exports").exists()
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        published, note = con.execute(
+            "select published, note from main.build_log order by finished_at desc limit 1"
+        ).fetchone()
+    assert not published
+    assert note.startswith("backfill of 2026-01-31")
 
 
 def test_a_refit_killed_after_the_fit_publishes_no_version_and_the_next_build_scores_with_the_old(
@@ -151,9 +201,44 @@ def test_a_plain_dbt_run_changes_nothing_analysts_read(
     assert run.returncode == 0, run.output[-3000:]
     # the run's own rows are in work, where its models read them
     with run.connect() as con:
-        dates = con.execute(
-            "select distinct cast(as_of_date as varchar) from work.customer_segment_history"
-        ).fetchall()
-    assert ("2026-02-28",) in dates
+        rows = con.execute("select count(*) from work.customer_segment_history").fetchone()
+    assert rows == (3000,)
     assert _snapshot(warehouse) == before
     assert _leftovers(warehouse) == []
+
+
+def _exports_of_last_published_build(database: Path) -> str:
+    with duckdb.connect(str(database), read_only=True) as con:
+        return con.execute(
+            "select exports from main.build_log where published order by finished_at desc limit 1"
+        ).fetchone()[0]
+
+
+def test_a_build_killed_while_exporting_says_its_exports_are_stale(
+    tmp_path: Path, warehouse: Path, other_input: Path
+) -> None:
+    from bank_segments.report import load_report_data
+
+    assert _exports_of_last_published_build(warehouse) == "written"
+    _kill_at(
+        tmp_path, warehouse, "exports: published *.parquet", {"customers_path": str(other_input)}
+    )
+    # the tables were published before the files: the log and the report say the files lag
+    assert _snapshot(warehouse)["customer_segments"][0][1] == 3000
+    assert _exports_of_last_published_build(warehouse) == "pending"
+    assert load_report_data(warehouse).meta["exports_written"] is False
+
+
+def test_an_unwritable_exports_folder_fails_the_build_and_is_logged(
+    tmp_path: Path, warehouse: Path, other_input: Path
+) -> None:
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    run = run_dbt(
+        tmp_path,
+        "build",
+        database=warehouse,
+        dbt_vars={"customers_path": str(other_input), "exports_path": str(blocker / "exports")},
+    )
+    assert run.returncode != 0
+    assert _exports_of_last_published_build(warehouse) == "pending"

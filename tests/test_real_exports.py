@@ -489,6 +489,27 @@ def test_other_vars_are_checked_too(tmp_path: Path, dbt_vars: dict, problem: str
     )
 
 
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("BANK_SEGMENTS_THREADS", "two", "BANK_SEGMENTS_THREADS=two is not a number of threads"),
+        ("BANK_SEGMENTS_THREADS", "0", "BANK_SEGMENTS_THREADS=0 is not a number of threads"),
+        (
+            "BANK_SEGMENTS_MEMORY_LIMIT",
+            "lots",
+            "BANK_SEGMENTS_MEMORY_LIMIT=lots is not an amount of memory; set it to a size",
+        ),
+    ],
+)
+def test_bad_profile_environment_variables_are_one_line(
+    tmp_path: Path, variable: str, value: str, problem: str
+) -> None:
+    run = run_dbt(tmp_path, "build", env={variable: value})
+    output = _one_line_error(run)
+    assert problem in output
+    assert not (tmp_path / "warehouse.duckdb").exists()
+
+
 def test_bounds_written_in_short_exponent_form_are_numbers(tmp_path: Path) -> None:
     # YAML reads 5e10 (no dot, no exponent sign) as text; the README's example uses it
     run = run_dbt(

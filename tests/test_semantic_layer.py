@@ -20,7 +20,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.dbt_runner import DbtRun
+from bank_segments.generator import generate_customers, write_table
+from tests.dbt_runner import DbtRun, run_dbt
 
 REPO = Path(__file__).resolve().parents[1]
 MF = Path(sys.executable).with_name("bank-segments-mf")
@@ -65,7 +66,11 @@ QUESTIONS = {
 def mf_project(demo_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A dbt project root for mf: the repo's project and profile files, the demo build's
     semantic manifest in target/, and a copy of the demo warehouse."""
-    root = tmp_path_factory.mktemp("semantic")
+    return _mf_root(tmp_path_factory.mktemp("semantic"), demo_build)
+
+
+def _mf_root(root: Path, demo_build: DbtRun) -> Path:
+    root.mkdir(exist_ok=True)
     for name in ("dbt_project.yml", "profiles.yml"):
         (root / name).symlink_to(REPO / name)
     (root / "target").mkdir()
@@ -76,13 +81,16 @@ def mf_project(demo_build: DbtRun, tmp_path_factory: pytest.TempPathFactory) -> 
     return root
 
 
-def _mf_rows(mf_project: Path, command: str, out: Path) -> list[tuple]:
+def _mf_rows(
+    mf_project: Path, command: str, out: Path, database: Path | None = None
+) -> list[tuple]:
     args = shlex.split(command)
     assert args[0] == "bank-segments-mf"
+    database = database or mf_project / "warehouse.duckdb"
     done = subprocess.run(
         [str(MF), *args[1:], "--csv", str(out)],
         cwd=mf_project,
-        env={**os.environ, "BANK_SEGMENTS_DB": str(mf_project / "warehouse.duckdb")},
+        env={**os.environ, "BANK_SEGMENTS_DB": str(database)},
         capture_output=True,
         text=True,
         check=False,
@@ -167,3 +175,36 @@ def test_segment_share_is_a_share_of_the_whole_base(mf_project: Path, tmp_path: 
     )
     assert _same(filtered, expected)
     assert 0 < filtered[0][0] < 1
+
+
+def test_mf_answers_from_the_published_build_of_the_warehouse_it_is_given(
+    demo_build: DbtRun, tmp_path: Path
+) -> None:
+    """A `dbt run` of another input is never published: mf still counts what main shows.
+
+    The warehouse file has another name than the one dbt parsed with (DuckDB names the
+    database after the file); bank-segments-mf points the manifest at it in one line.
+    """
+    database = tmp_path / "renamed.duckdb"
+    shutil.copyfile(demo_build.database, database)
+    other = tmp_path / "other.parquet"
+    write_table(generate_customers(3_000, seed=11).customers, other)
+    run = run_dbt(
+        tmp_path / "run",
+        "run",
+        "--select",
+        "+semantic_customer_segments+",
+        database=database,
+        dbt_vars={"customers_path": str(other)},
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    with run.connect() as con:
+        assert con.execute("select count(*) from work.semantic_customer_segments").fetchone() == (
+            3000,
+        )
+    project = _mf_root(tmp_path / "project", demo_build)
+    counted = _mf_rows(
+        project, "bank-segments-mf query --metrics customers", tmp_path / "n.csv", database
+    )
+    assert counted == [(1500.0,)]
+    assert _sql_rows(database, "select count(*) from customer_segments") == [(1500.0,)]

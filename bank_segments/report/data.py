@@ -461,8 +461,17 @@ def _explained_variance(rows: list[ComponentRow]) -> tuple[float, float]:
 
 def _load_build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     """The published build the report shows, and any later build that did not publish."""
-    invocation_id, finished_at = con.execute(
-        "select invocation_id, finished_at from main.build_log "
+    columns = {
+        row[0]
+        for row in con.execute(
+            "select column_name from information_schema.columns"
+            " where table_schema = 'main' and table_name = 'build_log'"
+        ).fetchall()
+    }
+    # a build_log from before export tracking has no exports column: nothing to say
+    exports = "exports" if "exports" in columns else "'written'"
+    invocation_id, finished_at, exported = con.execute(
+        f"select invocation_id, finished_at, {exports} from main.build_log "
         "where published order by finished_at desc limit 1"
     ).fetchone()
     later = con.execute(
@@ -473,6 +482,9 @@ def _load_build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
     return {
         "invocation_id": invocation_id,
         "built_at": finished_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC",
+        # False: the build was published but its Parquet export did not finish, so the
+        # files in the exports folder are an older build's
+        "exports_written": exported == "written",
         "later_failed": [
             {"invocation_id": later_id, "finished_at": str(later_at)}
             for later_id, later_at in later

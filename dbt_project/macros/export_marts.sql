@@ -96,6 +96,12 @@
         {{ log('exports: not published, ' ~ decision[1], info=true) }}
         {{ return('') }}
     {%- endif -%}
+    {%- set backfill = publish_backfill() -%}
+    {%- if backfill is not none -%}
+        {{ log('exports: unchanged, a backfill of ' ~ backfill[0] ~ ' leaves the marts on '
+            ~ backfill[1], info=true) }}
+        {{ return('') }}
+    {%- endif -%}
     {%- set built = [] -%}
     {%- for result in results if result.status == 'success' -%}
         {%- do built.append(result.node.unique_id) -%}
@@ -122,6 +128,13 @@
         {%- do export_marts_manifest(node, relation, path) -%}
         {{ log('exports: published ' ~ path, info=true) }}
     {%- endfor -%}
+    {#- every file is this build's: say so where the report and the CLI look -#}
+    {%- call statement('export_marts_done') -%}
+        update {{ build_log_relation() }}
+        set exports = 'written'
+        where invocation_id = {{ sql_text(invocation_id) }} and published
+    {%- endcall -%}
+    {%- do adapter.commit() -%}
     {{ return('') }}
 {% endmacro %}
 

@@ -35,6 +35,16 @@
 {% endmacro %}
 
 
+{% macro generate_schema_name(custom_schema_name, node) %}
+    {#- dbt's schema naming, except that the publish schema is used as written (dbt's
+        default would make it <target schema>_main). -#}
+    {%- if custom_schema_name is not none and custom_schema_name | trim == publish_schema() -%}
+        {{ return(publish_schema()) }}
+    {%- endif -%}
+    {{ return(default__generate_schema_name(custom_schema_name, node)) }}
+{% endmacro %}
+
+
 {% macro publish_nodes() %}
     {#- The project's models and seeds marked meta.publish, in name order. -#}
     {%- set nodes = [] -%}
@@ -188,7 +198,10 @@
 
 
 {% macro record_build(status, published, note) %}
-    {#- One row in main.build_log for this invocation. -#}
+    {#- One row in main.build_log for this invocation. A published build's exports
+        are 'pending' until export_marts has written every file ('written'); a build
+        killed or failing in between leaves 'pending', which the report and
+        `bank-segments build` name as stale exports. -#}
     {%- set log_table = build_log_relation() -%}
     {%- call statement('build_log_create') -%}
         create table if not exists {{ log_table }} (
@@ -199,7 +212,8 @@
             status varchar,
             published boolean,
             note varchar
-        )
+        );
+        alter table {{ log_table }} add column if not exists exports varchar
     {%- endcall -%}
     {%- call statement('build_log_insert') -%}
         insert into {{ log_table }}
@@ -210,7 +224,8 @@
             cast(current_timestamp as timestamp),
             {{ sql_text(status) }},
             {{ 'true' if published else 'false' }},
-            {{ sql_text(note) }}
+            {{ sql_text(note) }},
+            {{ sql_text('pending' if published else 'not written') }}
         )
     {%- endcall -%}
 {% endmacro %}
@@ -252,16 +267,66 @@
     {%- for result in results if result.node.resource_type == 'model' -%}
         {%- do compiled.update({result.node.unique_id: result.node.compiled_code}) -%}
     {%- endfor -%}
+    {%- set backfill = publish_backfill() -%}
+    {%- set nodes = publish_nodes() -%}
+    {%- if backfill is not none -%}
+        {%- set on_backfill = [] -%}
+        {%- for node in nodes -%}
+            {%- set meta = node.config.get('meta', {}) or node.get('meta', {}) or {} -%}
+            {%- if meta.get('publish_on_backfill') -%}
+                {%- do on_backfill.append(node) -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- set nodes = on_backfill -%}
+    {%- endif -%}
     {%- set statements = [] -%}
-    {%- for node in publish_in_order(publish_nodes()) -%}
+    {%- for node in publish_in_order(nodes) -%}
         {%- do statements.extend(publish_statements(node, compiled)) -%}
     {%- endfor -%}
     {%- call statement('publish_swap') -%}
         {{ statements | join(';\n') }}
     {%- endcall -%}
-    {%- do record_build(status, true, publish_nodes() | length ~ ' node(s) published') -%}
+    {%- if backfill is not none -%}
+        {%- set note = 'backfill of ' ~ backfill[0] ~ ', before the latest published as-of date '
+            ~ backfill[1] ~ ': published its history, migration and drift ('
+            ~ nodes | length ~ ' node(s)); the marts, report and exports stay on '
+            ~ backfill[1] -%}
+        {%- do record_build(status, false, note) -%}
+        {%- do adapter.commit() -%}
+        {{ log('publish: ' ~ note, info=true) }}
+        {{ return('') }}
+    {%- endif -%}
+    {%- do record_build(status, true, nodes | length ~ ' node(s) published') -%}
     {%- do adapter.commit() -%}
-    {{ log('publish: ' ~ publish_nodes() | length ~ ' node(s) published to '
+    {{ log('publish: ' ~ nodes | length ~ ' node(s) published to '
         ~ publish_schema(), info=true) }}
     {{ return('') }}
+{% endmacro %}
+
+
+{% macro publish_backfill() %}
+    {#-
+        (loaded, latest) as-of dates when this build loaded a date before the latest
+        one the history has published (a backfill), else none. The same answer before
+        publish_build's swap and after it: on a backfill the marts are not swapped, so
+        work.customer_segments is still this build's table. A backfill publishes only
+        the nodes with meta publish_on_backfill (the history, migration and drift).
+    -#}
+    {%- set history = api.Relation.create(database=target.database, schema=target.schema,
+        identifier='customer_segment_history__published') -%}
+    {%- set segments = api.Relation.create(database=target.database, schema=target.schema,
+        identifier='customer_segments') -%}
+    {%- set found = run_query(
+        "select count(*) from information_schema.tables where table_schema = '"
+        ~ target.schema ~ "' and table_name in ('customer_segments',"
+        ~ " 'customer_segment_history__published')") -%}
+    {%- if found.columns[0].values()[0] < 2 -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set dates = run_query(
+        'select cast(loaded as varchar), cast(latest as varchar), coalesce(loaded < latest, false)'
+        ~ ' from (select max(as_of_date) as loaded from ' ~ segments ~ ')'
+        ~ ' cross join (select max(as_of_date) as latest from ' ~ history ~ ')') -%}
+    {%- set row = dates.rows[0] -%}
+    {{ return((row[0], row[1]) if row[2] else none) }}
 {% endmacro %}

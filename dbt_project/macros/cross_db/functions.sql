@@ -169,21 +169,6 @@
 {% endmacro %}
 
 
-{% macro cross_db_incremental_relation_types() %}
-    {#- The relation types an incremental model's existing relation may have for
-        is_incremental(): a view on DuckDB (macros/incremental.sql), a table elsewhere. -#}
-    {{ return(adapter.dispatch('cross_db_incremental_relation_types', 'bank_segments')()) }}
-{% endmacro %}
-
-{% macro default__cross_db_incremental_relation_types() %}
-    {{ return(['table']) }}
-{% endmacro %}
-
-{% macro duckdb__cross_db_incremental_relation_types() %}
-    {{ return(['table', 'view']) }}
-{% endmacro %}
-
-
 {% macro cross_db_date_spine(start_date, end_date) %}
     {#- A select with one row per day from start_date up to (not including) end_date, as
         column date_day; both are SQL date expressions. -#}
