@@ -176,6 +176,35 @@ def _cmd_fit(args: argparse.Namespace) -> int:
 
 LOCK_MESSAGE = "Could not set lock on file"
 
+#: DuckDB's errors for an input file that is damaged, not one the project can repair:
+#: (text in DuckDB's message, what is wrong, what to do)
+DAMAGED_INPUT = (
+    (
+        "No magic bytes found at end of file",
+        "is not a complete Parquet file (its end is missing: a copy or download was cut short)",
+        "export or copy it again",
+    ),
+    (
+        "Unexpected end of GZIP stream",
+        "is a gzip file that ends too early (a copy or download was cut short)",
+        "export or copy it again",
+    ),
+    (
+        "Input is not a GZIP stream",
+        "is named .gz but is not gzip-compressed",
+        "rename it without .gz, or compress it with gzip",
+    ),
+)
+
+
+def damaged_input_message(line: str, customers_path: str) -> str | None:
+    """One line naming customers_path, the damage and the fix, when ``line`` of dbt's
+    output is DuckDB's error for a damaged input file; else None."""
+    for needle, problem, fix in DAMAGED_INPUT:
+        if needle in line:
+            return f"bank-segments build: error: customers_path {customers_path} {problem}; {fix}"
+    return None
+
 
 def _dbt_vars(dbt_args: Sequence[str]) -> dict:
     """The --vars mapping among dbt arguments (YAML or JSON), or {}."""
@@ -223,13 +252,20 @@ def _cmd_build(args: argparse.Namespace) -> int:
         text=True,
     )
     locked = None
+    damaged = None
+    customers_path = _dbt_vars(args.dbt_args).get("customers_path")
     assert process.stdout is not None
     for line in process.stdout:
         if LOCK_MESSAGE in line and locked is None:
             locked = line.strip().split("IO Error: ", 1)[-1]
+        if customers_path and damaged is None:
+            damaged = damaged_input_message(line, customers_path)
         if locked is None:
             sys.stdout.write(line)
     returncode = process.wait()
+    if damaged is not None and returncode != 0:
+        print(damaged, file=sys.stderr)
+        return returncode
     if locked is not None:
         print(
             f"bank-segments build: error: the warehouse {db_path} is in use by another "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bank_segments.generator import ATTRIBUTES, generate_customers
+from bank_segments.generator import ATTRIBUTES, generate_customers, write_table
 from bank_segments.report import load_report_data
 from tests.dbt_runner import DbtRun, run_dbt
 
@@ -106,6 +107,53 @@ def test_blank_lines_and_mixed_line_ends_are_read_as_exported(tmp_path: Path) ->
     with run.connect() as con:  # the rows after the blank line keep their values
         sixth = con.execute("select income from stg_customers where source_row_number = 6")
         assert sixth.fetchone() == (float(rows[5]["Income"]),)
+
+
+def test_a_nul_byte_in_the_header_and_a_3_mb_field_in_an_unknown_column_load(
+    tmp_path: Path,
+) -> None:
+    # a stray NUL is not UTF-16 (whose ASCII text is every other byte NUL), and a long
+    # free-text field in a column the project ignores is no reason to refuse the file
+    rows = _rows()
+    header = [("A\x00ge" if name == "Age" else name) for name in ATTRIBUTES] + ["Notes"]
+    body = [[row[name] for name in ATTRIBUTES] + ["x"] for row in rows]
+    body[5][-1] = "y" * 3_000_000
+    run = _build(tmp_path, _write(tmp_path / "nul_and_long.csv", header, body))
+    _assert_all_valid(run, ROWS)
+    with run.connect() as con:
+        sixth = con.execute("select age from stg_customers where source_row_number = 6")
+        assert sixth.fetchone() == (float(rows[5]["Age"]),)
+
+
+@pytest.mark.parametrize(
+    ("name", "damage", "problem"),
+    [
+        ("cut.parquet", "half", "is not a complete Parquet file"),
+        ("cut.csv.gz", "half", "is a gzip file that ends too early"),
+        ("plain.csv.gz", "plain", "is named .gz but is not gzip-compressed"),
+    ],
+)
+def test_a_damaged_file_is_one_line_naming_customers_path(
+    tmp_path: Path, name: str, damage: str, problem: str
+) -> None:
+    import gzip
+
+    plain = tmp_path / "customers.csv"
+    write_table(generate_customers(ROWS, seed=3).customers, plain)
+    if name.endswith(".parquet"):
+        write_table(generate_customers(ROWS, seed=3).customers, tmp_path / "whole.parquet")
+        whole = (tmp_path / "whole.parquet").read_bytes()
+    else:
+        whole = gzip.compress(plain.read_bytes()) if damage == "half" else plain.read_bytes()
+    path = tmp_path / name
+    path.write_bytes(whole[: len(whole) // 2] if damage == "half" else whole)
+    database = tmp_path / "warehouse.duckdb"
+    done = _bank_segments_build(
+        tmp_path, database, "--vars", json.dumps({"customers_path": str(path)})
+    )
+    assert done.returncode != 0
+    assert done.stderr.count("\n") == 1, done.stderr
+    assert done.stderr.startswith(f"bank-segments build: error: customers_path {path} {problem}")
 
 
 def test_ragged_lines_are_quarantined_with_a_reason(tmp_path: Path) -> None:

@@ -70,7 +70,9 @@
                 ~ " header line and one row per customer; a .csv.gz file must be"
                 ~ " gzip-compressed") }}
         {%- endif -%}
-        {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff'] or '\x00' in raw[0] -%}
+        {#- no BOM: UTF-16 when NUL is every other byte, not for one stray NUL -#}
+        {%- if raw[0][:2] in ['\xff\xfe', '\xfe\xff']
+            or raw[0].count('\x00') * 3 >= raw[0] | length > 0 -%}
             {%- set encoding = 'utf-16' -%}
         {%- else -%}
             {#- Lines of the first 100,000 with bytes above 127: valid UTF-8 or not? -#}

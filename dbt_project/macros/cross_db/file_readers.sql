@@ -16,7 +16,15 @@
     {#- chr(1) as delimiter and no quoting: each line is one field, read as is. -#}
     {{ return("read_csv(" ~ path_literal ~ ", columns = {'line': 'varchar'}, delim = chr(1),"
         ~ " quote = '', escape = '', header = false, auto_detect = false,"
-        ~ " strict_mode = false, encoding = " ~ encoding_literal ~ ")") }}
+        ~ " strict_mode = false, " ~ duckdb_line_size_options() ~ ", encoding = "
+        ~ encoding_literal ~ ")") }}
+{% endmacro %}
+
+
+{% macro duckdb_line_size_options() %}
+    {#- Lines up to 16 MiB (DuckDB's default stops at 2 MB: one long free-text field in
+        an extra column failed the file); the buffer stays at DuckDB's default size. -#}
+    {{ return('max_line_size = 16777216, buffer_size = 33554432') }}
 {% endmacro %}
 
 
@@ -61,8 +69,8 @@
     {{ return("read_csv(" ~ path_literal ~ ", header = false, skip = " ~ (skip | int)
         ~ ", auto_detect = false, columns = {" ~ columns | join(', ') ~ "}, delim = "
         ~ delimiter_literal ~ ", quote = '\"', escape = '\"', null_padding = true,"
-        ~ " parallel = " ~ parallel ~ ", strict_mode = false, encoding = " ~ encoding_literal
-        ~ ")") }}
+        ~ " parallel = " ~ parallel ~ ", strict_mode = false, " ~ duckdb_line_size_options()
+        ~ ", encoding = " ~ encoding_literal ~ ")") }}
 {% endmacro %}
 
 
