@@ -22,6 +22,7 @@ from bank_segments.generator import generate_customers, write_table
 from bank_segments.registry import model_from_registry_row
 from bank_segments.segment_model import score
 from tests.dbt_runner import DbtRun, run_dbt
+from tests.test_explanations import assert_explanations_match_python
 
 EXPORTS = ("customer_segments", "segment_profiles")
 
@@ -272,6 +273,7 @@ def test_sql_scoring_matches_python_on_200k_customers(tmp_path: Path) -> None:
         "build",
         "--select",
         "+customer_scores",
+        "+customer_segment_explanations",
         "--indirect-selection",
         "cautious",
         dbt_vars={"customers_path": str(path)},
@@ -281,3 +283,5 @@ def test_sql_scoring_matches_python_on_200k_customers(tmp_path: Path) -> None:
         (200_000, 200_000)
     ]
     assert_sql_scores_match_python(run)
+    # every customer's explanation: the contributions add up to the squared margin
+    assert_explanations_match_python(run)

@@ -195,3 +195,119 @@
     {%- endif -%}
     {{ return(names) }}
 {% endmacro %}
+
+
+{#-
+    Column lists of customer_segment_explanations: why each customer is in its
+    segment and not the runner-up's, from the active version's parameters (the
+    reference is bank_segments.segment_model.explain). The squared margin
+    d2(runner-up) - d2(own) splits into one exact term per feature j,
+    (z_j - c_runner_up_j)^2 - (z_j - c_own_j)^2.
+-#}
+
+{% macro segment_centroid_case(model, cluster_column, feature_index) %}
+    {#- the centroid coordinate of feature `feature_index` (0-based) of the cluster in
+        `cluster_column`, as a CASE over the clusters -#}
+    {%- set whens = [] -%}
+    {%- for centroid in model.centroids -%}
+        {%- do whens.append('when ' ~ loop.index ~ ' then '
+            ~ cross_db_double(centroid[feature_index])) -%}
+    {%- endfor -%}
+    {{ return('case ' ~ cluster_column ~ ' ' ~ whens | join(' ') ~ ' end') }}
+{% endmacro %}
+
+
+{% macro segment_runner_up_columns(model) %}
+    {#- own_d2 (of cluster_id), other_d2 and runner_up_cluster_id: the nearest other
+        cluster, the lowest on an exact tie -#}
+    {%- set owns = [] -%}
+    {%- set cases = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do owns.append('when ' ~ cluster ~ ' then d2_' ~ cluster) -%}
+        {%- do cases.append('when cluster_id <> ' ~ cluster ~ ' and d2_' ~ cluster
+            ~ ' = other_d2 then ' ~ cluster) -%}
+    {%- endfor -%}
+    {{ return('case cluster_id ' ~ owns | join(' ') ~ ' end as own_d2,\n        '
+        ~ 'case ' ~ cases | join(' ') ~ ' end as runner_up_cluster_id') }}
+{% endmacro %}
+
+
+{% macro segment_contribution_columns(model) %}
+    {#- contribution_<j> (the feature's exact share of the squared margin) and gap_<j>
+        (z_j minus the runner-up's centroid: the direction of the difference) -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set j = loop.index -%}
+        {%- set own = segment_centroid_case(model, 'cluster_id', loop.index0) -%}
+        {%- set other = segment_centroid_case(model, 'runner_up_cluster_id', loop.index0) -%}
+        {%- do columns.append('(z_' ~ j ~ ' - ' ~ other ~ ') * (z_' ~ j ~ ' - ' ~ other
+            ~ ')\n            - (z_' ~ j ~ ' - ' ~ own ~ ') * (z_' ~ j ~ ' - ' ~ own
+            ~ ') as contribution_' ~ j) -%}
+        {%- do columns.append('z_' ~ j ~ ' - ' ~ other ~ ' as gap_' ~ j) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_reason_rank_columns(model) %}
+    {#- rank_<j>: the place of feature j by contribution, largest first, ties by name -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set j = loop.index -%}
+        {%- set beaten = [] -%}
+        {%- for other in model.features -%}
+            {%- set i = loop.index -%}
+            {%- if i != j -%}
+                {%- do beaten.append('case when contribution_' ~ i ~ ' > contribution_' ~ j
+                    ~ ((' or contribution_' ~ i ~ ' = contribution_' ~ j)
+                        if other.feature < f.feature else '')
+                    ~ ' then 1 else 0 end') -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do columns.append('1' ~ ((' + ' ~ beaten | join('\n            + '))
+            if beaten else '') ~ ' as rank_' ~ j) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_contribution_sum_column(model) %}
+    {#- contribution_sum: every feature's contribution added up (null without features) -#}
+    {%- set terms = [] -%}
+    {%- for f in model.features -%}
+        {%- do terms.append('contribution_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return('cast(' ~ (terms | join(' + ') if terms else 'null') ~ ' as '
+        ~ cross_db_type_double() ~ ') as contribution_sum') }}
+{% endmacro %}
+
+
+{% macro segment_reason_columns(model, place, much) %}
+    {#- reason_<place>_feature, _contribution and _text: the feature ranked `place` when
+        its contribution is positive (a feature that pulls toward the runner-up is never
+        a reason), and the difference in words ("much" from `much` z-units on) -#}
+    {%- set features = [] -%}
+    {%- set contributions = [] -%}
+    {%- set texts = [] -%}
+    {%- for f in model.features -%}
+        {%- set j = loop.index -%}
+        {%- set when = 'when rank_' ~ j ~ ' = ' ~ place ~ ' and contribution_' ~ j ~ ' > 0' -%}
+        {%- set words = "case when gap_" ~ j ~ " >= " ~ much ~ " then 'much higher'"
+            ~ " when gap_" ~ j ~ " > 0 then 'higher'"
+            ~ " when gap_" ~ j ~ " > -" ~ much ~ " then 'lower' else 'much lower' end" -%}
+        {%- do features.append(when ~ " then '" ~ f.feature ~ "'") -%}
+        {%- do contributions.append(when ~ ' then contribution_' ~ j) -%}
+        {%- do texts.append(when ~ " then '" ~ f.feature | replace('_', ' ') ~ " ' || "
+            ~ words ~ " || ' than typical ' || runner_up_persona_name") -%}
+    {%- endfor -%}
+    {%- set prefix = 'reason_' ~ place -%}
+    {%- if not features -%}
+        {#- a model without features: no reason -#}
+        {%- do features.append('when false then null') -%}
+        {%- do contributions.append('when false then null') -%}
+        {%- do texts.append('when false then null') -%}
+    {%- endif -%}
+    {{ return('case ' ~ features | join(' ') ~ ' end as ' ~ prefix ~ '_feature,\n        '
+        ~ 'case ' ~ contributions | join(' ') ~ ' end as ' ~ prefix ~ '_contribution,\n        '
+        ~ 'case ' ~ texts | join(' ') ~ ' end as ' ~ prefix ~ '_text') }}
+{% endmacro %}
