@@ -9,6 +9,7 @@ imported already) instead of started from scratch; BANK_SEGMENTS_TEST_FORK=0 sta
 
 from __future__ import annotations
 
+import atexit
 import fcntl
 import json
 import os
@@ -126,7 +127,7 @@ class _ForkServer:
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
         self._count = 0
-        self._outputs = Path(tempfile.mkdtemp(prefix="bank-segments-dbt-output-"))
+        self._outputs: Path | None = None  # made at the first run, removed at exit
 
     def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
         """``dbt <args>`` in a child of the server: (return code, stdout and stderr)."""
@@ -139,6 +140,9 @@ class _ForkServer:
                     stdout=subprocess.PIPE,
                     text=True,
                 )
+            if self._outputs is None:
+                self._outputs = Path(tempfile.mkdtemp(prefix="bank-segments-dbt-output-"))
+                atexit.register(shutil.rmtree, self._outputs, True)
             self._count += 1
             output = self._outputs / f"{self._count}.txt"
             request = {"args": args, "cwd": str(cwd), "env": env, "output": str(output)}
