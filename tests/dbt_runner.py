@@ -142,7 +142,7 @@ class _ForkServer:
                 )
             if self._outputs is None:
                 self._outputs = Path(tempfile.mkdtemp(prefix="bank-segments-dbt-output-"))
-                atexit.register(shutil.rmtree, self._outputs, True)
+                atexit.register(_remove_in_this_process, self._outputs, os.getpid())
             self._count += 1
             output = self._outputs / f"{self._count}.txt"
             request = {"args": args, "cwd": str(cwd), "env": env, "output": str(output)}
@@ -155,6 +155,13 @@ class _ForkServer:
         text = output.read_text(errors="replace")
         output.unlink()
         return json.loads(reply)["returncode"], text
+
+
+def _remove_in_this_process(folder: Path, pid: int) -> None:
+    """Remove ``folder`` at exit, in the process that made it only: a child forked by a
+    test (multiprocessing) inherits the exit handler, and must not take the folder along."""
+    if os.getpid() == pid:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 _FORK_SERVER = _ForkServer()
