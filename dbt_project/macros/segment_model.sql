@@ -232,42 +232,56 @@
 {% endmacro %}
 
 
-{% macro segment_contribution_columns(model) %}
-    {#- contribution_<j> (the feature's exact share of the squared margin) and gap_<j>
-        (z_j minus the runner-up's centroid: the direction of the difference) -#}
+{% macro segment_centre_columns(model) %}
+    {#- oc_<j> and rc_<j>: feature j's centroid coordinate of the own and of the runner-up
+        cluster (computed once: the view's SQL must stay short, Spark's local metastore
+        stores a view's text in a 32,700-character column) -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- do columns.append(segment_centroid_case(model, 'cluster_id', loop.index0)
+            ~ ' as oc_' ~ loop.index) -%}
+        {%- do columns.append(segment_centroid_case(model, 'runner_up_cluster_id', loop.index0)
+            ~ ' as rc_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_centre') }}
+{% endmacro %}
+
+
+{% macro segment_contribution_columns(model, much) %}
+    {#- p_<j>, feature j's exact share (z_j - rc_j)^2 - (z_j - oc_j)^2 of the squared
+        margin, and w_<j>, how z_j differs from the runner-up's centre in words ("much"
+        from `much` z-units on) -#}
     {%- set columns = [] -%}
     {%- for f in model.features -%}
         {%- set j = loop.index -%}
-        {%- set own = segment_centroid_case(model, 'cluster_id', loop.index0) -%}
-        {%- set other = segment_centroid_case(model, 'runner_up_cluster_id', loop.index0) -%}
-        {%- do columns.append('(z_' ~ j ~ ' - ' ~ other ~ ') * (z_' ~ j ~ ' - ' ~ other
-            ~ ')\n            - (z_' ~ j ~ ' - ' ~ own ~ ') * (z_' ~ j ~ ' - ' ~ own
-            ~ ') as contribution_' ~ j) -%}
-        {%- do columns.append('z_' ~ j ~ ' - ' ~ other ~ ' as gap_' ~ j) -%}
+        {%- set gap = 'z_' ~ j ~ ' - rc_' ~ j -%}
+        {%- do columns.append('(' ~ gap ~ ') * (' ~ gap ~ ') - (z_' ~ j ~ ' - oc_' ~ j
+            ~ ') * (z_' ~ j ~ ' - oc_' ~ j ~ ') as p_' ~ j) -%}
+        {%- do columns.append("case when " ~ gap ~ " >= " ~ much ~ " then 'much higher'"
+            ~ " when " ~ gap ~ " > 0 then 'higher' when " ~ gap ~ " > -" ~ much
+            ~ " then 'lower' else 'much lower' end as w_" ~ j) -%}
     {%- endfor -%}
-    {{ return(columns | join(',\n        ')) }}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_contribution') }}
 {% endmacro %}
 
 
 {% macro segment_reason_rank_columns(model) %}
-    {#- rank_<j>: the place of feature j by contribution, largest first, ties by name -#}
+    {#- r_<j>: the place of feature j by contribution, largest first, ties by name: one
+        plus the features that beat it -#}
     {%- set columns = [] -%}
     {%- for f in model.features -%}
         {%- set j = loop.index -%}
-        {%- set beaten = [] -%}
+        {%- set beaten = ['1'] -%}
         {%- for other in model.features -%}
-            {%- set i = loop.index -%}
-            {%- if i != j -%}
-                {%- do beaten.append('case when contribution_' ~ i ~ ' > contribution_' ~ j
-                    ~ ((' or contribution_' ~ i ~ ' = contribution_' ~ j)
-                        if other.feature < f.feature else '')
-                    ~ ' then 1 else 0 end') -%}
+            {%- if loop.index != j -%}
+                {%- do beaten.append('cast(p_' ~ loop.index
+                    ~ (' >= ' if other.feature < f.feature else ' > ') ~ 'p_' ~ j
+                    ~ ' as integer)') -%}
             {%- endif -%}
         {%- endfor -%}
-        {%- do columns.append('1' ~ ((' + ' ~ beaten | join('\n            + '))
-            if beaten else '') ~ ' as rank_' ~ j) -%}
+        {%- do columns.append(beaten | join(' + ') ~ ' as r_' ~ j) -%}
     {%- endfor -%}
-    {{ return(columns | join(',\n        ')) }}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_rank') }}
 {% endmacro %}
 
 
@@ -275,39 +289,35 @@
     {#- contribution_sum: every feature's contribution added up (null without features) -#}
     {%- set terms = [] -%}
     {%- for f in model.features -%}
-        {%- do terms.append('contribution_' ~ loop.index) -%}
+        {%- do terms.append('p_' ~ loop.index) -%}
     {%- endfor -%}
     {{ return('cast(' ~ (terms | join(' + ') if terms else 'null') ~ ' as '
         ~ cross_db_type_double() ~ ') as contribution_sum') }}
 {% endmacro %}
 
 
-{% macro segment_reason_columns(model, place, much) %}
-    {#- reason_<place>_feature, _contribution and _text: the feature ranked `place` when
-        its contribution is positive (a feature that pulls toward the runner-up is never
-        a reason), and the difference in words ("much" from `much` z-units on) -#}
+{% macro segment_reason_columns(model, place) %}
+    {#- reason_<place>_feature, _contribution and _words: the feature ranked `place`
+        when its contribution is positive (a feature that pulls toward the runner-up is
+        never a reason) -#}
     {%- set features = [] -%}
     {%- set contributions = [] -%}
-    {%- set texts = [] -%}
+    {%- set words = [] -%}
     {%- for f in model.features -%}
-        {%- set j = loop.index -%}
-        {%- set when = 'when rank_' ~ j ~ ' = ' ~ place ~ ' and contribution_' ~ j ~ ' > 0' -%}
-        {%- set words = "case when gap_" ~ j ~ " >= " ~ much ~ " then 'much higher'"
-            ~ " when gap_" ~ j ~ " > 0 then 'higher'"
-            ~ " when gap_" ~ j ~ " > -" ~ much ~ " then 'lower' else 'much lower' end" -%}
-        {%- do features.append(when ~ " then '" ~ f.feature ~ "'") -%}
-        {%- do contributions.append(when ~ ' then contribution_' ~ j) -%}
-        {%- do texts.append(when ~ " then '" ~ f.feature | replace('_', ' ') ~ " ' || "
-            ~ words ~ " || ' than typical ' || runner_up_persona_name") -%}
+        {%- set when = 'when r_' ~ loop.index ~ ' = ' ~ place ~ ' and p_' ~ loop.index
+            ~ ' > 0 then ' -%}
+        {%- do features.append(when ~ "'" ~ f.feature ~ "'") -%}
+        {%- do contributions.append(when ~ 'p_' ~ loop.index) -%}
+        {%- do words.append(when ~ 'w_' ~ loop.index) -%}
     {%- endfor -%}
-    {%- set prefix = 'reason_' ~ place -%}
     {%- if not features -%}
         {#- a model without features: no reason -#}
         {%- do features.append('when false then null') -%}
         {%- do contributions.append('when false then null') -%}
-        {%- do texts.append('when false then null') -%}
+        {%- do words.append('when false then null') -%}
     {%- endif -%}
+    {%- set prefix = 'reason_' ~ place -%}
     {{ return('case ' ~ features | join(' ') ~ ' end as ' ~ prefix ~ '_feature,\n        '
         ~ 'case ' ~ contributions | join(' ') ~ ' end as ' ~ prefix ~ '_contribution,\n        '
-        ~ 'case ' ~ texts | join(' ') ~ ' end as ' ~ prefix ~ '_text') }}
+        ~ 'case ' ~ words | join(' ') ~ ' end as ' ~ prefix ~ '_words') }}
 {% endmacro %}

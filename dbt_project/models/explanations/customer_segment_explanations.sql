@@ -109,13 +109,23 @@ named as (
 
 ),
 
+centres as (
+
+    select
+        *,
+        {{ segment_centre_columns(model) }}
+
+    from named
+
+),
+
 contributions as (
 
     select
         *,
-        {{ segment_contribution_columns(model) }}
+        {{ segment_contribution_columns(model, much) }}
 
-    from named
+    from centres
 
 ),
 
@@ -126,6 +136,18 @@ ranked as (
         {{ segment_reason_rank_columns(model) }}
 
     from contributions
+
+),
+
+reasons as (
+
+    select
+        *,
+        {{ segment_reason_columns(model, 1) }},
+        {{ segment_reason_columns(model, 2) }},
+        {{ segment_reason_columns(model, 3) }}
+
+    from ranked
 
 ),
 
@@ -152,12 +174,21 @@ final as (
         {{ segment_contribution_sum_column(model) }},
         is_low_confidence,
 
-        -- the three reasons, largest contribution first
-        {{ segment_reason_columns(model, 1, much) }},
-        {{ segment_reason_columns(model, 2, much) }},
-        {{ segment_reason_columns(model, 3, much) }}
+        -- the three reasons, largest contribution first, and in words
+        reason_1_feature,
+        reason_1_contribution,
+        replace(reason_1_feature, '_', ' ') || ' ' || reason_1_words
+        || ' than typical ' || runner_up_persona_name as reason_1_text,
+        reason_2_feature,
+        reason_2_contribution,
+        replace(reason_2_feature, '_', ' ') || ' ' || reason_2_words
+        || ' than typical ' || runner_up_persona_name as reason_2_text,
+        reason_3_feature,
+        reason_3_contribution,
+        replace(reason_3_feature, '_', ' ') || ' ' || reason_3_words
+        || ' than typical ' || runner_up_persona_name as reason_3_text
 
-    from ranked
+    from reasons
 
 )
 
