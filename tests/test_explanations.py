@@ -9,26 +9,32 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import pytest
 
 from bank_segments.generator import generate_customers, write_table
 from bank_segments.registry import model_from_registry_row
-from bank_segments.segment_model import explain
+from bank_segments.segment_model import SegmentModel, explain
 from tests.dbt_runner import DbtRun, run_dbt
 
 REL = 1e-9
 
 
+def active_model(con: duckdb.DuckDBPyConnection) -> SegmentModel:
+    """The active version, rebuilt from its registry row."""
+    registry = con.sql(
+        "select * from segment_model_fit where model_version = "
+        "(select model_version from segment_model_versions where is_active)"
+    ).to_arrow_table()
+    return model_from_registry_row(registry.to_pylist()[0])
+
+
 def explanations_and_reference(run: DbtRun) -> tuple[pa.Table, object, list[str]]:
     """The view's rows by customer, explain() on the same customers, the features."""
     with run.connect() as con:
-        registry = con.sql(
-            "select * from segment_model_fit where model_version = "
-            "(select model_version from segment_model_versions where is_active)"
-        ).to_arrow_table()
-        model = model_from_registry_row(registry.to_pylist()[0])
+        model = active_model(con)
         segments = con.sql("select * from customer_segments order by customer_id")
         segments = segments.to_arrow_table()
         view = con.sql("select * from customer_segment_explanations order by customer_id")
@@ -91,11 +97,7 @@ def test_ties_go_to_the_feature_name_first(demo_build: DbtRun) -> None:
     import dataclasses
 
     with demo_build.connect() as con:
-        row = con.sql(
-            "select * from segment_model_fit where model_version = "
-            "(select model_version from segment_model_versions where is_active)"
-        ).to_arrow_table()
-    model = model_from_registry_row(row.to_pylist()[0])
+        model = active_model(con)
     names = list(model.features)
     first, second = names.index("income"), names.index("age")  # "age" sorts first
     centroids = np.zeros_like(model.centroids_z)

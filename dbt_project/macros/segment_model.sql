@@ -82,6 +82,27 @@
 {% endmacro %}
 
 
+{% macro segment_active_model() %}
+    {#- The active version's parameters (segment_scoring_parameters on the registry), or,
+        before any registry exists (compile / docs / lint), a placeholder of the same
+        shape. The refs render here, so every model calling this depends on them. -#}
+    {%- set model = segment_scoring_parameters(
+        ref('segment_model_versions'),
+        ref('segment_model_scaler'),
+        ref('segment_model_centroids'),
+        ref('segment_model_pca'),
+    ) -%}
+    {%- if model is none -%}
+        {%- set model = {
+            'model_version': 'none', 'k': 2,
+            'features': [{'feature': 'age', 'log1p': false, 'mean': 0.0, 'std': 1.0}],
+            'centroids': [[0.0], [1.0]], 'components': [[1.0], [0.0]], 'centre': [0.0],
+        } -%}
+    {%- endif -%}
+    {{ return(model) }}
+{% endmacro %}
+
+
 {#-
     Column lists of customer_scores, rendered from the active version's parameters
     (segment_scoring_parameters). Each returns comma-separated select expressions.

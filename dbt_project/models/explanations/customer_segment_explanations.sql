@@ -5,20 +5,7 @@
 -- version's stored parameters when it is queried (the reference in Python:
 -- bank_segments.segment_model.explain). With one segment, or no feature, there is
 -- no runner-up and nothing to explain: those columns are null.
-{%- set model = segment_scoring_parameters(
-    ref('segment_model_versions'),
-    ref('segment_model_scaler'),
-    ref('segment_model_centroids'),
-    ref('segment_model_pca'),
-) %}
-{%- if model is none %}
-    {#- no registry yet (compile / docs / lint): a placeholder of the same shape #}
-    {%- set model = {
-        'model_version': 'none', 'k': 2,
-        'features': [{'feature': 'age', 'log1p': false, 'mean': 0.0, 'std': 1.0}],
-        'centroids': [[0.0], [1.0]], 'components': [[1.0], [0.0]], 'centre': [0.0],
-    } %}
-{%- endif %}
+{%- set model = segment_active_model() %}
 {#- a difference from the runner-up's centre of one training standard deviation or
     more is "much" higher or lower #}
 {%- set much = 1 %}
