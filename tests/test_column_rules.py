@@ -2,7 +2,8 @@
 
 A throwaway dbt project holds one model with planted bad values and the project's own
 generic test; the test must fail on exactly the broken rules, count the breaking rows,
-let nulls pass the range and value rules, and pass on clean rows.
+let nulls pass the range and value rules, break a row expression that is false or null,
+ignore nulls in a one-column key, and pass on clean rows.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ RULES = {
     "not_null": ["customer_id", "band"],
     "ranges": {"share": {"min_value": 0, "max_value": 1}, "calls": {"min_value": 0}},
     "accepted_values": {"band": ["Low", "High"], "flag": [0, 1], "ok": [True]},
+    "expressions": [
+        "calls is null or calls >= 0",
+        {"expression": "customer_id <> 'zz'", "description": "no customer zz"},
+    ],
+    "unique": ["share", ["band", "flag"]],
 }
 
 # customer_id, share, calls, band, flag, ok
@@ -30,13 +36,15 @@ CLEAN = [
     ("'a'", "0.0", "0", "'Low'", "0", "true"),
     ("'b'", "1.0", "3", "'High'", "1", "true"),
     ("'c'", "null", "null", "'High'", "null", "null"),  # nulls pass ranges and values
+    ("'g'", "null", "null", "'Low'", "1", "true"),  # a second null share: not a duplicate
 ]
 BROKEN = [
-    ("null", "0.5", "1", "'Low'", "0", "true"),  # customer_id null
-    ("'d'", "1.5", "-1", "'Low'", "0", "true"),  # share > 1, calls < 0
+    ("null", "0.5", "1", "'Low'", "0", "true"),  # customer_id null; the expression is null
+    ("'d'", "1.5", "-1", "'Low'", "0", "true"),  # share > 1, calls < 0 (range, expression)
     ("'e'", "-0.1", "2", "'Medium'", "2", "false"),  # share < 0, band, flag, ok
     ("'f'", "0.5", "2", "null", "1", "true"),  # band null
 ]
+# keys: share 0.5 twice (f and the null id), (Low, 0) three times (a, d and the null id)
 
 
 def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
@@ -84,8 +92,9 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 
 def test_failure_count_is_the_number_of_breaking_rows(broken: tuple[Path, str]) -> None:
-    # customer_id 1, band null 1, share 2, calls 1, band value 1, flag 1, ok 1
-    assert "Got 8 results" in broken[1]
+    # customer_id 1, band null 1, share 2, calls 1, band value 1, flag 1, ok 1,
+    # the two expressions 1 each, the share key 2 rows, the (band, flag) key 3 rows
+    assert "Got 15 results" in broken[1]
 
 
 def test_a_failure_points_at_the_broken_rules(broken: tuple[Path, str]) -> None:
@@ -106,11 +115,15 @@ def test_each_broken_rule_is_one_row_naming_column_and_rule(broken: tuple[Path, 
             f'select column_name, rule, failing_rows from "{schema}".accounts_column_rules'
         ).fetchall()
     assert sorted(rows) == [
+        ("(row)", "calls is null or calls >= 0", 1),
+        ("(row)", "no customer zz", 1),
         ("band", "not null", 1),
         ("band", "one of Low, High", 1),
+        ("band, flag", "unique", 3),
         ("calls", "between 0 and +inf", 1),
         ("customer_id", "not null", 1),
         ("flag", "one of 0, 1", 1),
         ("ok", "one of True", 1),
         ("share", "between 0 and 1", 2),
+        ("share", "unique", 2),
     ]
