@@ -383,6 +383,62 @@ def score(values: np.ndarray, model: SegmentModel) -> Scores:
     return Scores(nearest, own, other, coords, outlier)
 
 
+@dataclass(frozen=True)
+class Explanations:
+    """Why each customer is in its segment and not the runner-up's, exactly.
+
+    For k-means the squared margin ``d2(runner-up) - d2(own)`` splits into one term per
+    feature, ``(z - c_runner_up)**2 - (z - c_own)**2``, which add up to it exactly: the
+    reference for the view ``customer_segment_explanations``.
+    """
+
+    cluster_index: np.ndarray
+    #: the nearest other cluster (the lowest on an exact tie); -1 for a one-segment model
+    runner_up_index: np.ndarray
+    #: ``(n,)``; NaN for a one-segment model
+    squared_margin: np.ndarray
+    #: ``(n, d)`` per used feature (``model.features`` order)
+    contributions: np.ndarray
+    #: ``(n, 3)`` feature indices of the three largest positive contributions, largest
+    #: first, ties by feature name; -1 where fewer features pull toward the own segment
+    reasons: np.ndarray
+
+
+#: how many features explain a customer's segment
+REASONS = 3
+
+
+def explain(values: np.ndarray, model: SegmentModel) -> Explanations:
+    """Explain the segment of ``(n, len(segment_features))`` values in original units."""
+    z_values = standardize(values, model)
+    rows = np.arange(len(z_values))
+    squared = ((z_values[:, None, :] - model.centroids_z[None, :, :]) ** 2).sum(axis=2)
+    nearest = squared.argmin(axis=1)
+    d = len(model.features)
+    if model.k < 2 or d == 0:
+        return Explanations(
+            nearest,
+            np.full(len(rows), -1),
+            np.full(len(rows), np.nan),
+            np.zeros((len(rows), d)),
+            np.full((len(rows), REASONS), -1),
+        )
+    others = squared.copy()
+    others[rows, nearest] = np.inf
+    runner_up = others.argmin(axis=1)
+    own_gap = z_values - model.centroids_z[nearest]
+    other_gap = z_values - model.centroids_z[runner_up]
+    contributions = other_gap * other_gap - own_gap * own_gap
+    by_name = np.argsort(np.argsort(model.features))
+    order = np.lexsort((np.broadcast_to(by_name, contributions.shape), -contributions), axis=1)
+    reasons = np.full((len(rows), REASONS), -1)
+    for rank in range(min(REASONS, d)):
+        feature = order[:, rank]
+        reasons[:, rank] = np.where(contributions[rows, feature] > 0, feature, -1)
+    margin = squared[rows, runner_up] - squared[rows, nearest]
+    return Explanations(nearest, runner_up, margin, contributions, reasons)
+
+
 # ------------------------------------------------------------------------ content hash
 
 

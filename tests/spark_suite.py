@@ -191,6 +191,9 @@ def _demo_steps(workdir: Path, demo: Path, registry: Path, logs: list) -> list:
         # two threads: each runs its statements on the one shared Spark session
         {"dbt": ["build", "--target", "spark", "--threads", "2", "--vars", dbt_vars,
                  "--target-path", str(workdir / "build"), *logs]},
+        # the explanations view computed by Spark, kept as Parquet for the parity test
+        {"sql": f"create table {SCHEMA}.explanations_on_spark using parquet as "
+                f"select * from {SCHEMA}.customer_segment_explanations"},
         # an older month in the history, then AS_OF loaded again: the reload must
         # replace AS_OF's partition and leave the older one alone
         {"sql": f"insert into {history} partition (as_of_date = '{EARLIER}') ({columns}) "

@@ -59,6 +59,7 @@ def test_the_layout_table_lists_every_step_in_dag_order() -> None:
         "python_models/",
         "dbt_project/models/registry/",
         "dbt_project/models/marts/",
+        "dbt_project/models/explanations/",
         "dbt_project/models/history/",
         "dbt_project/models/semantic/",
     ]

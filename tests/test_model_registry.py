@@ -19,9 +19,9 @@ import pyarrow as pa
 import pytest
 
 from bank_segments.generator import generate_customers, write_table
-from bank_segments.registry import model_from_registry_row
 from bank_segments.segment_model import score
 from tests.dbt_runner import DbtRun, run_dbt
+from tests.test_explanations import active_model, assert_explanations_match_python
 
 EXPORTS = ("customer_segments", "segment_profiles")
 
@@ -58,11 +58,7 @@ def assert_sql_scores_match_python(run: DbtRun) -> None:
     floor for values near zero where a relative bound means nothing.
     """
     with run.connect() as con:
-        registry = con.sql(
-            "select * from segment_model_fit where model_version = "
-            "(select model_version from segment_model_versions where is_active)"
-        ).to_arrow_table()
-        model = model_from_registry_row(registry.to_pylist()[0])
+        model = active_model(con)
         features = ", ".join(f'cast("{f}" as double) as "{f}"' for f in model.features)
         table = con.sql(
             f"select s.*, {features} from customer_scores as s "
@@ -272,6 +268,7 @@ def test_sql_scoring_matches_python_on_200k_customers(tmp_path: Path) -> None:
         "build",
         "--select",
         "+customer_scores",
+        "+customer_segment_explanations",
         "--indirect-selection",
         "cautious",
         dbt_vars={"customers_path": str(path)},
@@ -281,3 +278,5 @@ def test_sql_scoring_matches_python_on_200k_customers(tmp_path: Path) -> None:
         (200_000, 200_000)
     ]
     assert_sql_scores_match_python(run)
+    # every customer's explanation: the contributions add up to the squared margin
+    assert_explanations_match_python(run)

@@ -152,6 +152,18 @@ def test_segment_marts_match_duckdb(spark_build: dict, duckdb_demo: dict, mart: 
     assert not mismatches(spark, duck, order.split(",")[0])[:20]
 
 
+def test_the_explanations_view_matches_duckdb(spark_build: dict, duckdb_demo: dict) -> None:
+    """customer_segment_explanations computed by Spark (copied to Parquet) equals DuckDB's,
+    and Spark's contributions add up to its squared margin within 1e-9 relative."""
+    spark = spark_rows(spark_build, "explanations_on_spark", "customer_id")
+    duck = duckdb_rows(duckdb_demo["run"], "customer_segment_explanations", "customer_id")
+    assert len(spark) == len(duck) > 1000
+    assert not mismatches(spark, duck, "customer_id")[:20]
+    for row in spark:
+        margin, total = row["squared_margin"], row["contribution_sum"]
+        assert abs(total - margin) <= REL * max(1.0, abs(margin)), row["customer_id"]
+
+
 def test_reloading_a_month_on_spark_replaces_it_and_keeps_the_others(spark_build: dict) -> None:
     files = str(spark_build["tables"] / "customer_segment_history" / "*" / "*.parquet")
     counts = duckdb.sql(

@@ -146,6 +146,16 @@ class StrategyRow(NamedTuple):
     kpi_to_watch: str
 
 
+class BorderReasonRow(NamedTuple):
+    """segment_borderline_reasons: a segment's borderline customers by first reason."""
+
+    persona_id: str
+    reason_rank: int
+    top_reason_feature: str
+    borderline_customers: int
+    share_of_segment_borderline: float
+
+
 class MapPointRow(NamedTuple):
     """customer_segments: a customer's segment and position on the map."""
 
@@ -212,6 +222,7 @@ CORRELATIONS = Mart("eda_correlations", CorrelationRow)
 FINDINGS = Mart("eda_findings", FindingRow, "finding_id")
 QUALITY = Mart("input_quality", QualityRow)
 REASONS = Mart("input_rejection_reasons", ReasonRow, "rejected_rows desc, reason")
+BORDER_REASONS = Mart("segment_borderline_reasons", BorderReasonRow, "persona_id, reason_rank")
 
 MARTS: tuple[Mart, ...] = (
     SUMMARY,
@@ -226,6 +237,7 @@ MARTS: tuple[Mart, ...] = (
     FINDINGS,
     QUALITY,
     REASONS,
+    BORDER_REASONS,
 )
 
 #: Tables the report cannot be drawn without.
@@ -268,6 +280,8 @@ class ReportData:
     correlations: list[CorrelationRow]
     findings: list[FindingRow]
     quality: dict[str, Any]
+    #: persona_id -> its borderline customers' three most common first reasons
+    border_reasons: dict[str, list[BorderReasonRow]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def persona(self, persona_id: str) -> Persona:
@@ -417,6 +431,7 @@ def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
         correlations=read_mart(con, CORRELATIONS),
         findings=read_mart(con, FINDINGS),
         quality=quality._asdict() | {"reasons": [row._asdict() for row in read_mart(con, REASONS)]},
+        border_reasons=_group(read_mart(con, BORDER_REASONS, where="reason_rank <= 3")),
         meta=_load_meta(summary, db_path) | _load_build(con),
     )
 

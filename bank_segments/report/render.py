@@ -225,6 +225,7 @@ def render_report(data: ReportData) -> str:
         "explained": data.explained_variance,
         "findings": data.findings,
         "quality": data.quality,
+        "border_reasons": data.border_reasons,
         "meta": data.meta,
         "db_name": data.db_path.name,
         "version": bank_segments.__version__,

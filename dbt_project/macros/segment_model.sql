@@ -82,6 +82,27 @@
 {% endmacro %}
 
 
+{% macro segment_active_model() %}
+    {#- The active version's parameters (segment_scoring_parameters on the registry), or,
+        before any registry exists (compile / docs / lint), a placeholder of the same
+        shape. The refs render here, so every model calling this depends on them. -#}
+    {%- set model = segment_scoring_parameters(
+        ref('segment_model_versions'),
+        ref('segment_model_scaler'),
+        ref('segment_model_centroids'),
+        ref('segment_model_pca'),
+    ) -%}
+    {%- if model is none -%}
+        {%- set model = {
+            'model_version': 'none', 'k': 2,
+            'features': [{'feature': 'age', 'log1p': false, 'mean': 0.0, 'std': 1.0}],
+            'centroids': [[0.0], [1.0]], 'components': [[1.0], [0.0]], 'centre': [0.0],
+        } -%}
+    {%- endif -%}
+    {{ return(model) }}
+{% endmacro %}
+
+
 {#-
     Column lists of customer_scores, rendered from the active version's parameters
     (segment_scoring_parameters). Each returns comma-separated select expressions.
@@ -194,4 +215,130 @@
         {%- endif -%}
     {%- endif -%}
     {{ return(names) }}
+{% endmacro %}
+
+
+{#-
+    Column lists of customer_segment_explanations: why each customer is in its
+    segment and not the runner-up's, from the active version's parameters (the
+    reference is bank_segments.segment_model.explain). The squared margin
+    d2(runner-up) - d2(own) splits into one exact term per feature j,
+    (z_j - c_runner_up_j)^2 - (z_j - c_own_j)^2.
+-#}
+
+{% macro segment_centroid_case(model, cluster_column, feature_index) %}
+    {#- the centroid coordinate of feature `feature_index` (0-based) of the cluster in
+        `cluster_column`, as a CASE over the clusters -#}
+    {%- set whens = [] -%}
+    {%- for centroid in model.centroids -%}
+        {%- do whens.append('when ' ~ loop.index ~ ' then '
+            ~ cross_db_double(centroid[feature_index])) -%}
+    {%- endfor -%}
+    {{ return('case ' ~ cluster_column ~ ' ' ~ whens | join(' ') ~ ' end') }}
+{% endmacro %}
+
+
+{% macro segment_runner_up_columns(model) %}
+    {#- own_d2 (of cluster_id), other_d2 and runner_up_cluster_id: the nearest other
+        cluster, the lowest on an exact tie -#}
+    {%- set owns = [] -%}
+    {%- set cases = [] -%}
+    {%- for cluster in range(1, model.k + 1) -%}
+        {%- do owns.append('when ' ~ cluster ~ ' then d2_' ~ cluster) -%}
+        {%- do cases.append('when cluster_id <> ' ~ cluster ~ ' and d2_' ~ cluster
+            ~ ' = other_d2 then ' ~ cluster) -%}
+    {%- endfor -%}
+    {{ return('case cluster_id ' ~ owns | join(' ') ~ ' end as own_d2,\n        '
+        ~ 'case ' ~ cases | join(' ') ~ ' end as runner_up_cluster_id') }}
+{% endmacro %}
+
+
+{% macro segment_centre_columns(model) %}
+    {#- oc_<j> and rc_<j>: feature j's centroid coordinate of the own and of the runner-up
+        cluster (computed once: the view's SQL must stay short, Spark's local metastore
+        stores a view's text in a 32,700-character column) -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- do columns.append(segment_centroid_case(model, 'cluster_id', loop.index0)
+            ~ ' as oc_' ~ loop.index) -%}
+        {%- do columns.append(segment_centroid_case(model, 'runner_up_cluster_id', loop.index0)
+            ~ ' as rc_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_centre') }}
+{% endmacro %}
+
+
+{% macro segment_contribution_columns(model, much) %}
+    {#- p_<j>, feature j's exact share (z_j - rc_j)^2 - (z_j - oc_j)^2 of the squared
+        margin, and w_<j>, how z_j differs from the runner-up's centre in words ("much"
+        from `much` z-units on) -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set j = loop.index -%}
+        {%- set gap = 'z_' ~ j ~ ' - rc_' ~ j -%}
+        {%- do columns.append('(' ~ gap ~ ') * (' ~ gap ~ ') - (z_' ~ j ~ ' - oc_' ~ j
+            ~ ') * (z_' ~ j ~ ' - oc_' ~ j ~ ') as p_' ~ j) -%}
+        {%- do columns.append("case when " ~ gap ~ " >= " ~ much ~ " then 'much higher'"
+            ~ " when " ~ gap ~ " > 0 then 'higher' when " ~ gap ~ " > -" ~ much
+            ~ " then 'lower' else 'much lower' end as w_" ~ j) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_contribution') }}
+{% endmacro %}
+
+
+{% macro segment_reason_rank_columns(model) %}
+    {#- r_<j>: the place of feature j by contribution, largest first, ties by name: one
+        plus the features that beat it -#}
+    {%- set columns = [] -%}
+    {%- for f in model.features -%}
+        {%- set j = loop.index -%}
+        {%- set beaten = ['1'] -%}
+        {%- for other in model.features -%}
+            {%- if loop.index != j -%}
+                {%- do beaten.append('cast(p_' ~ loop.index
+                    ~ (' >= ' if other.feature < f.feature else ' > ') ~ 'p_' ~ j
+                    ~ ' as integer)') -%}
+            {%- endif -%}
+        {%- endfor -%}
+        {%- do columns.append(beaten | join(' + ') ~ ' as r_' ~ j) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ') if columns else '0 as no_rank') }}
+{% endmacro %}
+
+
+{% macro segment_contribution_sum_column(model) %}
+    {#- contribution_sum: every feature's contribution added up (null without features) -#}
+    {%- set terms = [] -%}
+    {%- for f in model.features -%}
+        {%- do terms.append('p_' ~ loop.index) -%}
+    {%- endfor -%}
+    {{ return('cast(' ~ (terms | join(' + ') if terms else 'null') ~ ' as '
+        ~ cross_db_type_double() ~ ') as contribution_sum') }}
+{% endmacro %}
+
+
+{% macro segment_reason_columns(model, place) %}
+    {#- reason_<place>_feature, _contribution and _words: the feature ranked `place`
+        when its contribution is positive (a feature that pulls toward the runner-up is
+        never a reason) -#}
+    {%- set features = [] -%}
+    {%- set contributions = [] -%}
+    {%- set words = [] -%}
+    {%- for f in model.features -%}
+        {%- set when = 'when r_' ~ loop.index ~ ' = ' ~ place ~ ' and p_' ~ loop.index
+            ~ ' > 0 then ' -%}
+        {%- do features.append(when ~ "'" ~ f.feature ~ "'") -%}
+        {%- do contributions.append(when ~ 'p_' ~ loop.index) -%}
+        {%- do words.append(when ~ 'w_' ~ loop.index) -%}
+    {%- endfor -%}
+    {%- if not features -%}
+        {#- a model without features: no reason -#}
+        {%- do features.append('when false then null') -%}
+        {%- do contributions.append('when false then null') -%}
+        {%- do words.append('when false then null') -%}
+    {%- endif -%}
+    {%- set prefix = 'reason_' ~ place -%}
+    {{ return('case ' ~ features | join(' ') ~ ' end as ' ~ prefix ~ '_feature,\n        '
+        ~ 'case ' ~ contributions | join(' ') ~ ' end as ' ~ prefix ~ '_contribution,\n        '
+        ~ 'case ' ~ words | join(' ') ~ ' end as ' ~ prefix ~ '_words') }}
 {% endmacro %}

@@ -5,20 +5,7 @@
 -- runs wherever the warehouse runs and no customer row passes through Python.
 -- z = (t(x) - mean) / std, t = log1p or identity, without clipping: the clip bounds
 -- only made the fit robust, and an extreme customer must stay far from every centroid.
-{%- set model = segment_scoring_parameters(
-    ref('segment_model_versions'),
-    ref('segment_model_scaler'),
-    ref('segment_model_centroids'),
-    ref('segment_model_pca'),
-) %}
-{%- if model is none %}
-    {#- no registry yet (compile / docs / lint): a placeholder of the same shape #}
-    {%- set model = {
-        'model_version': 'none', 'k': 2,
-        'features': [{'feature': 'age', 'log1p': false, 'mean': 0.0, 'std': 1.0}],
-        'centroids': [[0.0], [1.0]], 'components': [[1.0], [0.0]], 'centre': [0.0],
-    } %}
-{%- endif %}
+{%- set model = segment_active_model() %}
 {%- set low_confidence_margin = var('low_confidence_margin') %}
 
 with
