@@ -115,6 +115,9 @@ def test_reader_during_rebuild_sees_old_or_new_complete_file(
                     seen.append(pq.read_table(handle).num_rows)
             except Exception as error:  # any unreadable moment is a failure
                 errors.append(repr(error))
+            # a short pause: still hundreds of reads a build, without the reader taking
+            # a core from the build it watches
+            stop.wait(0.01)
 
     reader = threading.Thread(target=poll)
     reader.start()

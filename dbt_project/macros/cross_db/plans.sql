@@ -4,13 +4,16 @@
 -#}
 
 {% macro cross_db_plan_barrier(relation, partition_by) %}
-    {#- A select of every row and column of `relation` (a CTE) that a query on the
-        columns computed inside it is planned above, not inlined into. Spark pushes a
-        filter through projections by substituting each column's expression into it,
-        and a view whose columns each build on the ones before (the explanation's
+    {#- A select of every row of `relation` (a CTE) that a query filtering on the
+        columns computed inside it is planned above, not inlined into; select its
+        columns by name (on Spark it adds plan_barrier_rows). Spark pushes a filter
+        through projections by substituting each column's expression into it, and a
+        view whose columns each build on the ones before (the explanation's
         contributions, ranks and reasons) then grows a filter expression exponentially
         (a data test on customer_segment_explanations ran out of Java heap). Spark
-        stops at a window; only filters on `partition_by` go through it. -#}
+        stops at a window, and keeps a window only while something reads its value:
+        here a filter that every row passes. Filters on `partition_by` still go
+        through it. -#}
     {{ return(adapter.dispatch('cross_db_plan_barrier', 'bank_segments')(
         relation, partition_by)) }}
 {% endmacro %}
@@ -22,8 +25,11 @@
 
 
 {% macro spark__cross_db_plan_barrier(relation, partition_by) -%}
-    select
-        *,
-        count(*) over (partition by {{ partition_by }}) as plan_barrier_rows
-    from {{ relation }}
+    select * from (
+        select
+            *,
+            count(*) over (partition by {{ partition_by }}) as plan_barrier_rows
+        from {{ relation }}
+    ) as windowed
+    where plan_barrier_rows >= 1
 {%- endmacro %}
