@@ -20,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.measure import dbt_build  # noqa: E402
-from bench.run import customers_file, load_average  # noqa: E402
+from bench.measure import dbt_build
+from bench.run import customers_file, load_average
 
 EXPLANATIONS = "path:dbt_project/models/explanations"
 

@@ -292,5 +292,7 @@ def run(workdir: Path) -> dict:
         "elapsed": results["elapsed_time"],
         "registry": registry,
         "output": output,
+        # what dbt compiled for the Spark build (the views' Spark SQL)
+        "compiled": spark / "build" / "compiled" / "bank_segments",
         "csv": {"files": files, "duck": duck_csv, "missing": missing, "not_gzip": not_gzip},
     }

@@ -2,7 +2,8 @@
 
 The view splits each customer's squared margin d2(runner-up) - d2(own) into one exact
 term per feature; bank_segments.segment_model.explain is the reference. The demo is
-checked here; the 200k file in test_model_registry and Spark in test_spark.
+checked here; the 200k file in test_model_registry, and on Spark the demo and 200k
+generated customers in test_spark.
 """
 
 from __future__ import annotations
@@ -48,7 +49,11 @@ def explanations_and_reference(run: DbtRun) -> tuple[pa.Table, object, list[str]
 def assert_explanations_match_python(run: DbtRun) -> None:
     """Every customer: same segment and runner-up, squared margin and every reason as
     NumPy, and the contributions add up to the squared margin within 1e-9 relative."""
-    view, reference, features = explanations_and_reference(run)
+    assert_view_matches(*explanations_and_reference(run))
+
+
+def assert_view_matches(view: pa.Table, reference, features: list[str]) -> None:
+    """The view's rows (by customer) against explain() on the same customers."""
     assert view.num_rows == len(reference.cluster_index) > 0
     assert np.array_equal(view.column("cluster_id").to_numpy(), reference.cluster_index + 1)
     assert np.array_equal(
