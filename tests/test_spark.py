@@ -190,6 +190,10 @@ def test_the_explanations_on_spark_equal_numpy_for_200k_customers(
         warehouse: customers.column(name).to_numpy().astype(np.float64)
         for name, warehouse in zip(ATTRIBUTES, WAREHOUSE_ATTRIBUTES, strict=True)
     }
+    # the engineered features as int_customer_features computes them
+    attributes["spending_ratio"] = attributes["monthly_spending"] / attributes["income"]
+    attributes["engagement_score"] = attributes["app_usage_score"] * 2 - attributes["support_calls"]
+    attributes["clv_proxy"] = attributes["avg_account_balance"] * attributes["account_tenure"] / 10
     values = np.column_stack([attributes[f] for f in model.params.segment_features])
     scores = score(values, model)
     names = {row["cluster_id"]: row for row in personas.to_pylist()}
