@@ -16,23 +16,6 @@ explanations as (
 
 ),
 
-borderline as (
-
-    select
-        customer_id,
-        persona_name,
-        runner_up_persona_name,
-        squared_margin,
-        is_low_confidence,
-        reason_1_text,
-        reason_2_text,
-        reason_3_text
-
-    from explanations
-    where persona_id = '{{ persona_id }}'
-
-),
-
 final as (
 
     select
@@ -46,7 +29,8 @@ final as (
         reason_2_text,
         reason_3_text
 
-    from borderline
+    from explanations
+    where persona_id = '{{ persona_id }}'
 
 )
 
