@@ -5,8 +5,8 @@
 
 {% macro cross_db_plan_barrier(relation, partition_by) %}
     {#- A select of every row of `relation` (a CTE) that a query filtering on the
-        columns computed inside it is planned above, not inlined into; select its
-        columns by name (on Spark it adds plan_barrier_rows). Spark pushes a filter
+        columns computed inside it is planned above, not inlined into; the caller
+        names the columns it keeps (on Spark it adds plan_barrier_rows). Spark pushes a filter
         through projections by substituting each column's expression into it, and a
         view whose columns each build on the ones before (the explanation's
         contributions, ranks and reasons) then grows a filter expression exponentially

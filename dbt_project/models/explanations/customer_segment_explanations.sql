@@ -138,6 +138,15 @@ reasons as (
 
 ),
 
+-- on Spark a window: a query filtering on the columns above (the data tests do) is
+-- planned on top of it instead of inlining them into the filter
+-- (cross_db_plan_barrier); other engines select the rows as they are
+planned as (
+
+    {{ cross_db_plan_barrier('reasons', 'customer_id') }}
+
+),
+
 final as (
 
     select
@@ -175,41 +184,8 @@ final as (
         replace(reason_3_feature, '_', ' ') || ' ' || reason_3_words
         || ' than typical ' || runner_up_persona_name as reason_3_text
 
-    from reasons
-
-),
-
--- on Spark a window over the finished rows: a query filtering on the columns above
--- (the data tests do) is planned on top of it instead of inlining them into the
--- filter (cross_db_plan_barrier); other engines select the rows as they are
-planned as (
-
-    {{ cross_db_plan_barrier('final', 'customer_id') }}
+    from planned
 
 )
 
-select
-    customer_id,
-    as_of_date,
-    model_version,
-    cluster_id,
-    persona_id,
-    persona_name,
-    runner_up_cluster_id,
-    runner_up_persona_id,
-    runner_up_persona_name,
-    segment_margin,
-    squared_margin,
-    contribution_sum,
-    is_low_confidence,
-    reason_1_feature,
-    reason_1_contribution,
-    reason_1_text,
-    reason_2_feature,
-    reason_2_contribution,
-    reason_2_text,
-    reason_3_feature,
-    reason_3_contribution,
-    reason_3_text
-
-from planned
+select * from final
