@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from bank_segments.generator import generate_customers, write_table
 
@@ -108,7 +109,7 @@ def export_model_version(db: str, version: str | None, out: str, schema: str = "
 
     The file is what another engine imports (var ``segment_model_import_path`` on the
     spark target), so both score with the same fitted parameters. ``version`` None takes
-    the newest version.
+    the champion (the newest version in a warehouse from before champions).
     """
     import duckdb
 
@@ -129,6 +130,14 @@ def export_model_version(db: str, version: str | None, out: str, schema: str = "
             version = con.execute(
                 f"select model_version from {table} order by version_number desc limit 1"
             ).fetchone()[0]
+            champion = []
+            if _has_column(con, schema, "segment_model_versions", "status"):
+                champion = con.execute(
+                    f'select model_version from "{schema}".segment_model_versions '
+                    "where status = 'champion'"
+                ).fetchall()
+            if champion:
+                version = champion[0][0]
         rows = con.execute(f"select count(*) from {table} where model_version = ?", [version])
         if rows.fetchone()[0] != 1:
             known = [r[0] for r in con.execute(f"select model_version from {table}").fetchall()]
@@ -143,10 +152,32 @@ def export_model_version(db: str, version: str | None, out: str, schema: str = "
     return path
 
 
+def _has_column(con: Any, schema: str, table: str, column: str) -> bool:
+    found = con.execute(
+        "select count(*) from information_schema.columns "
+        "where table_schema = ? and table_name = ? and column_name = ?",
+        [schema, table, column],
+    ).fetchone()
+    return bool(found and found[0])
+
+
 def _cmd_model_export(args: argparse.Namespace) -> int:
     path = export_model_version(args.db, args.version, args.out, schema=args.schema)
     print(f"wrote model version to {path}")
     print(f"on Spark: dbt build --target spark --vars '{{segment_model_import_path: {path}}}'")
+    return 0
+
+
+def _cmd_model_card(args: argparse.Namespace) -> int:
+    from bank_segments.model_card import write_model_card
+
+    if args.out is not None:
+        _check_out_file(args.out)
+    markdown = write_model_card(args.db, args.version, args.out)
+    if args.out is None:
+        print(markdown, end="")
+    else:
+        print(f"wrote the model card to {args.out}")
     return 0
 
 
@@ -403,7 +434,9 @@ def build_parser() -> argparse.ArgumentParser:
     # every other argument goes to dbt (collected by main)
     fit.set_defaults(handler=_cmd_fit, dbt_args=[])
 
-    model = commands.add_parser("model", help="move a segment model version between engines")
+    model = commands.add_parser(
+        "model", help="a segment model version: export it to another engine, or its model card"
+    )
     model_commands = model.add_subparsers(dest="model_command", required=True)
     export = model_commands.add_parser(
         "export",
@@ -412,10 +445,21 @@ def build_parser() -> argparse.ArgumentParser:
         "Import it on the spark target with --vars '{segment_model_import_path: FILE}'.",
     )
     _add_db_argument(export)
-    export.add_argument("--version", default=None, help="model_version (default: the newest)")
+    export.add_argument("--version", default=None, help="model_version (default: the champion)")
     export.add_argument("--schema", default="main", help="schema holding segment_model_fit")
     export.add_argument("--out", required=True, help="output folder")
     export.set_defaults(handler=_cmd_model_export)
+    card = model_commands.add_parser(
+        "card",
+        help="write a model card (Markdown) for one version, from the warehouse",
+        description="Render the model card of a segment model version from what the last "
+        "green build published: intended use, training data, parameters, how K was chosen, "
+        "quality, limitations, drift since the fit and activation history.",
+    )
+    _add_db_argument(card)
+    card.add_argument("--version", default=None, help="model_version (default: the champion)")
+    card.add_argument("--out", default=None, help="Markdown file to write (default: print)")
+    card.set_defaults(handler=_cmd_model_card)
     return parser
 
 

@@ -20,18 +20,31 @@ import pyarrow as pa
 from bank_segments.fit_params import FitParams, feature_param_differences, fit_params_from_row
 
 if TYPE_CHECKING:
-    from bank_segments.segment_model import SegmentModel
+    from bank_segments.segment_model import SegmentModel, WarmStart
 
 ID_COLUMN = "customer_id"
 
 
+#: Why a version was fitted (registry column fit_purpose): the first version of a
+#: warehouse, a refit (champion at once) or a candidate (compared, promoted later or not).
+PURPOSE_FIRST_FIT = "first fit"
+PURPOSE_REFIT = "refit"
+PURPOSE_CANDIDATE = "candidate"
+
+
 @dataclass(frozen=True)
 class BuildPlan:
-    """What this build does with the model: fit a new version, or score with one."""
+    """What this build does with the model: fit a new version, or score with one.
+
+    ``purpose`` says why a fit happens (``PURPOSE_*``; None when scoring) and
+    ``warm_start_from`` which version's centroids and K the fit starts from.
+    """
 
     fit: bool
     version_number: int
     model_version: str | None
+    purpose: str | None = None
+    warm_start_from: str | None = None
 
 
 def plan_build(
@@ -41,29 +54,60 @@ def plan_build(
     refit: bool,
     pinned: str | None,
     today: str,
+    candidate: bool = False,
+    warm: bool = False,
+    promoted: str | None = None,
+    champion: str | None = None,
 ) -> BuildPlan:
     """Decide fit or score from the stored ``versions`` (rows of the registry).
 
-    Fits when no version exists or ``refit`` is set; otherwise scores with the pinned
-    version or the newest. Raises ``ValueError`` (one line: what is wrong and the fix)
-    for an unknown pinned version, a pin together with ``refit``, or a scoring build
-    whose feature vars differ from the version's.
+    Fits when no version exists, or ``refit`` or ``candidate`` is set (a candidate is
+    compared with the champion, not scored with); ``warm`` starts that fit from the
+    champion. Otherwise scores with the pinned version, the ``promoted`` one or the
+    ``champion`` (the last activated version; the newest when none is recorded).
+    Raises ``ValueError`` (one line: what is wrong and the fix) for an unknown pinned or
+    promoted version, contradictory flags, or a scoring build whose feature vars
+    differ from the version it scores with.
     """
     known = sorted(versions, key=lambda row: int(row["version_number"]))
     names = [str(row["model_version"]) for row in known]
     next_number = (int(known[-1]["version_number"]) + 1) if known else 1
     new_version = f"v{next_number:04d}-{today}"
-    if pinned is not None and refit:
+    listed = ", ".join(names) if names else "none (no version fitted yet)"
+    fits = "refit" if refit else "fit_candidate" if candidate else None
+    if refit and candidate:
         raise ValueError(
-            f"vars model_version ({pinned!r}) and refit: true contradict each other: a refit "
+            "vars refit: true and fit_candidate: true contradict each other: refit makes the "
+            "new version the champion, fit_candidate does not; drop one of them"
+        )
+    if pinned is not None and fits:
+        raise ValueError(
+            f"vars model_version ({pinned!r}) and {fits}: true contradict each other: a fit "
             "makes a new version; drop one of them"
         )
-    if pinned is not None and pinned not in names:
-        listed = ", ".join(names) if names else "none (no version fitted yet)"
-        raise ValueError(f"var model_version {pinned!r} is not a fitted version; known: {listed}")
-    if refit or not known:
-        return BuildPlan(fit=True, version_number=next_number, model_version=new_version)
-    active = next(row for row in known if row["model_version"] == pinned) if pinned else known[-1]
+    if promoted is not None and (fits or pinned is not None):
+        raise ValueError(
+            f"var promote ({promoted!r}) goes in a build of its own: drop {fits or 'model_version'}"
+        )
+    for var, wanted in (("model_version", pinned), ("promote", promoted)):
+        if wanted is not None and wanted not in names:
+            raise ValueError(f"var {var} {wanted!r} is not a fitted version; known: {listed}")
+    if warm and not fits:
+        raise ValueError("var warm_start: true needs fit_candidate: true or refit: true")
+    current = champion if champion in names else (names[-1] if names else None)
+    if warm and current is None:
+        raise ValueError("var warm_start: true needs a champion; no version is fitted yet")
+    if fits or not known:
+        purpose = PURPOSE_FIRST_FIT if not known else PURPOSE_REFIT if refit else PURPOSE_CANDIDATE
+        return BuildPlan(
+            fit=True,
+            version_number=next_number,
+            model_version=new_version,
+            purpose=purpose,
+            warm_start_from=current if warm else None,
+        )
+    scored = pinned or promoted or current
+    active = next(row for row in known if row["model_version"] == scored)
     differences = feature_param_differences(params, active)
     if differences:
         raise ValueError(
@@ -92,7 +136,10 @@ REGISTRY_SCHEMA = pa.schema(
         ("fitted_at", pa.timestamp("us", tz="UTC")),
         ("fitted_by_invocation_id", pa.string()),
         ("package_version", pa.string()),
+        ("fit_purpose", pa.string()),
+        ("warm_started_from", pa.string()),
         ("training_rows", pa.int64()),
+        ("training_as_of_date", pa.date32()),
         ("fit_sample_rows", pa.int64()),
         ("input_fingerprint", pa.string()),
         ("k", pa.int32()),
@@ -245,6 +292,9 @@ def registry_row(
     fitted_at: dt.datetime,
     invocation_id: str | None,
     package_version: str,
+    fit_purpose: str | None = None,
+    warm_started_from: str | None = None,
+    training_as_of_date: dt.date | None = None,
 ) -> dict[str, Any]:
     """One registry row (plain Python values, nested lists of dicts) for ``model``."""
     from bank_segments.clustering import structure_verdict
@@ -261,7 +311,10 @@ def registry_row(
         "fitted_at": fitted_at,
         "fitted_by_invocation_id": invocation_id,
         "package_version": package_version,
+        "fit_purpose": fit_purpose,
+        "warm_started_from": warm_started_from,
         "training_rows": model.training_rows,
+        "training_as_of_date": training_as_of_date,
         "fit_sample_rows": model.sample_rows,
         "input_fingerprint": model.input_fingerprint,
         "k": model.k,
@@ -438,13 +491,17 @@ def fit_registry_row(
     *,
     fitted_at: dt.datetime,
     invocation_id: str | None,
+    champion_row: dict[str, Any] | None = None,
+    training_as_of_date: dt.date | None = None,
 ) -> dict[str, Any]:
     """Fit one version on the ordered sample and return its registry row.
 
     The one fitting path of every engine: the dbt Python model on DuckDB and
     ``bank-segments fit --target spark`` both call it with the sample, the persona seeds
     (``personas``, ``persona_signature_weights`` rows) and :class:`FitParams` read from
-    the same model config, so equal inputs give an equal ``content_hash``.
+    the same model config, so equal inputs give an equal ``content_hash``. A plan with
+    ``warm_start_from`` needs that version's registry row as ``champion_row``;
+    ``training_as_of_date`` is the latest as-of date of the customers it was fitted on.
     """
     # scikit-learn and SciPy load only when a build fits
     from bank_segments import __version__
@@ -452,7 +509,12 @@ def fit_registry_row(
     from bank_segments.segment_model import fit_segment_model
 
     personas = personas_from_rows(persona_rows, weight_rows)
-    fitted = fit_segment_model(values, params, personas, ids=ids, training_rows=population)
+    start = None
+    if plan.warm_start_from is not None:
+        start = warm_start_centroids(champion_row, plan.warm_start_from)
+    fitted = fit_segment_model(
+        values, params, personas, ids=ids, training_rows=population, start_from=start
+    )
     return registry_row(
         fitted,
         model_version=str(plan.model_version),
@@ -460,7 +522,54 @@ def fit_registry_row(
         fitted_at=fitted_at,
         invocation_id=invocation_id,
         package_version=__version__,
+        fit_purpose=plan.purpose,
+        warm_started_from=plan.warm_start_from,
+        training_as_of_date=training_as_of_date,
     )
+
+
+def warm_start_centroids(row: dict[str, Any] | None, version: str) -> WarmStart:
+    """The champion's centroids (original units, features in its z-vector order) from
+    its registry ``row`` (``centroids``, ``features_used``, ``k``), for a warm start."""
+    from bank_segments.segment_model import WarmStart
+
+    if row is None or row.get("model_version") != version:
+        raise ValueError(f"warm start: the registry row of champion {version} was not read")
+    features = tuple(item for item in (row["features_used"] or "").split(",") if item)
+    k = int(row["k"])
+    if k < 2 or not features:
+        raise ValueError(
+            f"warm start: champion {version} has {k} segment(s) and no structure to start "
+            "from; fit without warm_start"
+        )
+    centroids = np.zeros((k, len(features)))
+    for item in row["centroids"]:
+        centroids[item["cluster_id"] - 1, item["feature_index"] - 1] = item["centroid_value"]
+    return WarmStart(version=version, features=features, centroids=centroids)
+
+
+def _literal(text: str) -> str:
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def read_champion(session: Any, this: Any, names: Sequence[str]) -> str | None:
+    """The champion before this build, as the macro stored_champion reads it: the last
+    published row of segment_model_activations (``this``'s schema), else the newest of
+    ``names``. ``session`` is the DuckDB connection of the dbt Python model."""
+    quoted = ".".join(f'"{part}"' for part in (this.database, this.schema))
+    found = session.sql(
+        "select count(*) from information_schema.tables where table_catalog = "
+        f"{_literal(this.database)} and table_schema = {_literal(this.schema)} "
+        "and table_name = 'segment_model_activations__published'"
+    ).fetchall()
+    if found[0][0]:
+        last = session.sql(
+            f"select model_version from {quoted}.segment_model_activations__published "
+            "order by activation_number desc limit 1"
+        ).fetchall()
+        if last:
+            return str(last[0][0])
+    return names[-1] if names else None
 
 
 def model_from_registry_row(row: dict[str, Any]) -> SegmentModel:

@@ -119,6 +119,20 @@ class SegmentModel:
 # ------------------------------------------------------------------------ fitting
 
 
+@dataclass(frozen=True)
+class WarmStart:
+    """A fitted version to start a new fit from (BigQuery ML's WARM_START): its
+    ``centroids`` ``(k, d)`` in original units, columns in the order of ``features``."""
+
+    version: str
+    features: tuple[str, ...]
+    centroids: np.ndarray
+
+
+#: k_selection_method of a warm-started fit (followed by the version it started from).
+METHOD_WARM_START = "warm start from"
+
+
 def fit_segment_model(
     values: np.ndarray,
     params: FitParams,
@@ -126,6 +140,7 @@ def fit_segment_model(
     *,
     ids: Sequence[str] | None = None,
     training_rows: int | None = None,
+    start_from: WarmStart | None = None,
 ) -> SegmentModel:
     """Fit a :class:`SegmentModel` on ``(n, len(params.segment_features))`` ``values``.
 
@@ -133,7 +148,9 @@ def fit_segment_model(
     sample by a hash of customer id and seed, so the order does not depend on the file).
     ``ids`` (customer ids in the same order) and ``training_rows`` (valid customers the
     sample was drawn from; default ``n``) only enter the input fingerprint and metadata.
-    Warns :class:`ConstantFeatureWarning` for each feature left out.
+    Warns :class:`ConstantFeatureWarning` for each feature left out. ``start_from``
+    skips the choice of K: K-Means starts from that version's centroids (put through
+    this fit's scaler) with its K, which must use the same features.
     """
     features = params.segment_features
     values = np.asarray(values, dtype=np.float64)
@@ -183,6 +200,39 @@ def fit_segment_model(
         matches: tuple[PersonaMatch, ...] = (
             PersonaMatch(1, "unnamed_1", "Unnamed segment 1", False, None, None, None),
         )
+    elif start_from is not None:
+        if tuple(start_from.features) != scaler.features:
+            raise ValueError(
+                f"warm start: champion {start_from.version} uses features "
+                f"{list(start_from.features)}, this fit {list(scaler.features)}; fit without "
+                "warm_start (or restore the champion's segment_features)"
+            )
+        k = start_from.centroids.shape[0]
+        if k > distinct:
+            raise ValueError(
+                f"warm start: champion {start_from.version} has K={k}, more than the "
+                f"{distinct} distinct customers in the fit sample; fit without warm_start"
+            )
+        # the champion's K scored on this sample, for the record (no other K is tried)
+        selection = select_k(
+            z_fit,
+            k,
+            k,
+            segment_count=None,
+            random_state=params.random_state,
+            n_init=params.n_init,
+            k_selection_sample_size=params.k_selection_sample_size,
+            silhouette_sample_size=params.silhouette_sample_size,
+            min_segment_share=params.min_segment_share,
+        )
+        initial = scaler.transform(np.asarray(start_from.centroids, dtype=np.float64))
+        final = fit_final(z_fit, initial, random_state=params.random_state)
+        k_scores = selection.scores
+        method = f"{METHOD_WARM_START} {start_from.version}"
+        silhouette = selection.chosen.silhouette
+        centroids = final.centroids
+        verdict = structure_verdict(silhouette)
+        matches = match_personas(centroids, scaler.features, personas) if personas else ()
     else:
         k_max = min(params.k_max, distinct)
         k_min = min(params.k_min, k_max)

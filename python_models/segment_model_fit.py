@@ -1,15 +1,24 @@
 """The model registry's fitting step: fit a new segment model version, or return no rows.
 
 Incremental and never fully refreshed: each row is one fitted version, kept forever.
-A build fits when no version exists or var refit is true; otherwise it checks the vars
-against the active version and appends nothing (the SQL model customer_scores scores
-every customer with the stored parameters). Reads only the bounded fit sample.
+A build fits when no version exists, or var refit (the new version becomes the
+champion) or fit_candidate (it is only compared with the champion) is true, from the
+champion's centroids when warm_start is true; otherwise it checks the vars against the
+version it scores with and appends nothing (the SQL model customer_segments scores every
+customer with the stored parameters; segment_model_activations records the champion).
+Reads only the bounded fit sample.
 """
 
 import datetime as dt
 
 from bank_segments.fit_params import config_bool, config_value, fit_params_from_config
-from bank_segments.registry import fit_registry_row, plan_build, read_fit_sample, registry_table
+from bank_segments.registry import (
+    fit_registry_row,
+    plan_build,
+    read_champion,
+    read_fit_sample,
+    registry_table,
+)
 
 VERSION_COLUMNS = "model_version, version_number, segment_features, log1p_features"
 
@@ -43,11 +52,15 @@ def _fit_or_score(dbt, session):
     }
     params = fit_params_from_config(config.get)
     refit = config_bool(dbt.config.get("refit"))
+    candidate = config_bool(dbt.config.get("fit_candidate"))
+    warm = config_bool(dbt.config.get("warm_start"))
     pinned = config_value(dbt.config.get("model_version"))
+    promoted = config_value(dbt.config.get("promote"))
     versions = []
     if dbt.is_incremental:
         versions = session.sql(f"select {VERSION_COLUMNS} from {dbt.this}").to_arrow_table()
         versions = versions.to_pylist()
+    names = [row["model_version"] for row in sorted(versions, key=_number)]
     now = dt.datetime.now(dt.UTC)
     plan = plan_build(
         versions,
@@ -55,13 +68,31 @@ def _fit_or_score(dbt, session):
         refit=refit,
         pinned=None if pinned is None else str(pinned),
         today=now.strftime("%Y%m%d"),
+        candidate=candidate,
+        warm=warm,
+        promoted=None if promoted is None else str(promoted),
+        champion=read_champion(session, dbt.this, names) if versions else None,
     )
     if not plan.fit:
         return registry_table([])
-    return registry_table([_fit(dbt, plan, params, now)])
+    champion_row = None
+    if plan.warm_start_from is not None:
+        champion_row = (
+            session.sql(f"select model_version, k, features_used, centroids from {dbt.this}")
+            .filter(f"model_version = '{plan.warm_start_from}'")
+            .to_arrow_table()
+            .to_pylist()[0]
+        )
+    return registry_table([_fit(dbt, plan, params, now, champion_row)])
 
 
-def _fit(dbt, plan, params, now):
+def _number(row):
+    return int(row["version_number"])
+
+
+def _fit(dbt, plan, params, now, champion_row):
+    # its own statement: dbt finds a ref only in a call that is not chained
+    features = dbt.ref("int_customer_features")
     ids, values, population = read_fit_sample(
         dbt.ref("segment_fit_sample"), params.segment_features
     )
@@ -75,6 +106,8 @@ def _fit(dbt, plan, params, now):
         plan,
         fitted_at=now,
         invocation_id=_invocation_id(dbt),
+        champion_row=champion_row,
+        training_as_of_date=features.aggregate("max(as_of_date)").fetchall()[0][0],
     )
 
 

@@ -60,6 +60,7 @@ def test_the_layout_table_lists_every_step_in_dag_order() -> None:
         "dbt_project/models/registry/",
         "dbt_project/models/marts/",
         "dbt_project/models/explanations/",
+        "dbt_project/models/review/",
         "dbt_project/models/history/",
         "dbt_project/models/semantic/",
     ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -16,6 +17,7 @@ from bank_segments.registry import plan_build, registry_row, registry_table
 from bank_segments.segment_model import (
     METHOD_NO_STRUCTURE,
     ConstantFeatureWarning,
+    WarmStart,
     fit_segment_model,
     score,
 )
@@ -174,6 +176,80 @@ def test_build_plan_fits_scores_and_refuses() -> None:
     logged = project_params(log1p_features=("income",))
     with pytest.raises(ValueError, match="log1p_features"):
         plan_build([v1], logged, refit=False, pinned=None, today="20260102")
+
+
+def test_build_plan_for_candidates_promotions_and_warm_starts() -> None:
+    v1, v2 = (
+        {
+            "model_version": f"v000{n}-20260101",
+            "version_number": n,
+            "segment_features": ",".join(FEATURES),
+            "log1p_features": "",
+        }
+        for n in (1, 2)
+    )
+    first = plan_build([], PARAMS, refit=False, pinned=None, today="20260102", candidate=True)
+    assert (first.fit, first.purpose) == (True, "first fit")  # no champion to compare with
+    candidate = plan_build(
+        [v1, v2],
+        PARAMS,
+        refit=False,
+        pinned=None,
+        today="20260102",
+        candidate=True,
+        warm=True,
+        champion="v0001-20260101",
+    )
+    assert (candidate.fit, candidate.purpose, candidate.model_version) == (
+        True,
+        "candidate",
+        "v0003-20260102",
+    )
+    assert candidate.warm_start_from == "v0001-20260101"  # the champion, not the newest
+    refit = plan_build([v1], PARAMS, refit=True, pinned=None, today="20260102")
+    assert (refit.purpose, refit.warm_start_from) == ("refit", None)
+    promoted = plan_build(
+        [v1, v2],
+        PARAMS,
+        refit=False,
+        pinned=None,
+        today="20260102",
+        promoted="v0001-20260101",
+        champion="v0002-20260101",
+    )
+    assert (promoted.fit, promoted.model_version) == (False, "v0001-20260101")
+    champion = plan_build(
+        [v1, v2], PARAMS, refit=False, pinned=None, today="20260102", champion="v0001-20260101"
+    )
+    assert champion.model_version == "v0001-20260101"  # the champion scores, not the newest
+    for kwargs, message in (
+        ({"promoted": "v0009"}, "var promote 'v0009' is not a fitted version; known: v0001"),
+        ({"promoted": "v0001-20260101", "candidate": True}, "build of its own"),
+        ({"refit": True, "candidate": True}, "contradict each other"),
+        ({"warm": True}, "warm_start: true needs fit_candidate"),
+        ({"pinned": "v0001-20260101", "candidate": True}, "contradict each other"),
+    ):
+        arguments = {"refit": False, "pinned": None, **kwargs}
+        with pytest.raises(ValueError, match=re.escape(message)):
+            plan_build([v1, v2], PARAMS, today="20260102", **arguments)
+
+
+def test_a_warm_start_from_a_fit_of_the_same_data_keeps_every_label(planted, fitted) -> None:
+    start = WarmStart(
+        version="v0001-20260101", features=fitted.features, centroids=fitted.centroids_original
+    )
+    warm = fit_segment_model(planted, PARAMS, PERSONAS, start_from=start)
+    assert warm.k == fitted.k
+    assert warm.k_selection_method == "warm start from v0001-20260101"
+    assert [s.k for s in warm.k_scores] == [fitted.k]  # no other K is tried
+    assert np.array_equal(score(planted, warm).cluster_id, score(planted, fitted).cluster_id)
+    other = WarmStart(
+        version="v0001-20260101",
+        features=fitted.features[:-1],
+        centroids=fitted.centroids_original[:, :-1],
+    )
+    with pytest.raises(ValueError, match="warm start: champion v0001-20260101 uses features"):
+        fit_segment_model(planted, PARAMS, PERSONAS, start_from=other)
 
 
 def _row(model) -> dict:

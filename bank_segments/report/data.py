@@ -156,6 +156,42 @@ class BorderReasonRow(NamedTuple):
     share_of_segment_borderline: float
 
 
+class ComparisonRow(NamedTuple):
+    """segment_model_comparison: the champion or a candidate on today's customers."""
+
+    model_version: str
+    status: str
+    champion_version: str
+    k: int
+    customers: int
+    sample_customers: int
+    silhouette: float | None
+    silhouette_gain: float | None
+    adjusted_rand_index: float
+    persona_change_share: float
+    smallest_segment_share: float
+    mean_stability: float | None
+    personas_lost: int
+    max_drift_psi: float | None
+    most_drifted_feature: str | None
+    drift_verdict: str | None
+    segments_verdict: str
+    is_change_flagged: bool
+    recommendation: str | None
+    recommendation_reason: str | None
+
+
+class MoveRow(NamedTuple):
+    """segment_model_comparison_migration: champion persona -> candidate persona."""
+
+    candidate_version: str
+    champion_persona_name: str
+    candidate_persona_name: str
+    customers: int
+    share_of_champion_persona: float
+    is_persona_change: bool
+
+
 class MapPointRow(NamedTuple):
     """customer_segments: a customer's segment and position on the map."""
 
@@ -223,6 +259,14 @@ FINDINGS = Mart("eda_findings", FindingRow, "finding_id")
 QUALITY = Mart("input_quality", QualityRow)
 REASONS = Mart("input_rejection_reasons", ReasonRow, "rejected_rows desc, reason")
 BORDER_REASONS = Mart("segment_borderline_reasons", BorderReasonRow, "persona_id, reason_rank")
+COMPARISON = Mart(
+    "segment_model_comparison", ComparisonRow, "status = 'candidate', version_number"
+)
+MOVES = Mart(
+    "segment_model_comparison_migration",
+    MoveRow,
+    "candidate_version, customers desc, champion_persona_name, candidate_persona_name",
+)
 
 MARTS: tuple[Mart, ...] = (
     SUMMARY,
@@ -238,6 +282,8 @@ MARTS: tuple[Mart, ...] = (
     QUALITY,
     REASONS,
     BORDER_REASONS,
+    COMPARISON,
+    MOVES,
 )
 
 #: Tables the report cannot be drawn without.
@@ -282,6 +328,10 @@ class ReportData:
     quality: dict[str, Any]
     #: persona_id -> its borderline customers' three most common first reasons
     border_reasons: dict[str, list[BorderReasonRow]] = field(default_factory=dict)
+    #: segment_model_comparison: the champion first, then each candidate (none: empty)
+    comparison: list[ComparisonRow] = field(default_factory=list)
+    #: candidate version -> the persona changes a promotion would make
+    moves: dict[str, list[MoveRow]] = field(default_factory=dict)
     meta: dict[str, Any] = field(default_factory=dict)
 
     def persona(self, persona_id: str) -> Persona:
@@ -432,8 +482,18 @@ def _load(con: duckdb.DuckDBPyConnection, db_path: Path) -> ReportData:
         findings=read_mart(con, FINDINGS),
         quality=quality._asdict() | {"reasons": [row._asdict() for row in read_mart(con, REASONS)]},
         border_reasons=_group(read_mart(con, BORDER_REASONS, where="reason_rank <= 3")),
+        comparison=read_mart(con, COMPARISON),
+        moves=_by_candidate(read_mart(con, MOVES, where="is_persona_change")),
         meta=_load_meta(summary, db_path) | _load_build(con),
     )
+
+
+def _by_candidate(rows: list[MoveRow]) -> dict[str, list[MoveRow]]:
+    """candidate_version → its rows, in the order read."""
+    grouped: dict[str, list[MoveRow]] = {}
+    for row in rows:
+        grouped.setdefault(row.candidate_version, []).append(row)
+    return grouped
 
 
 def _group(rows: list[Any]) -> dict[str, list[Any]]:

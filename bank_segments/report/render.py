@@ -35,6 +35,9 @@ VERDICT_WORDS: dict[str, tuple[str, bool]] = {
         True,
     ),
 }
+#: Folder beside the report holding the model cards it links to.
+MODEL_CARDS_FOLDER = "model_cards"
+
 WARNING_TEXT = (
     "These segments should not be over-interpreted. Use them as a rough sorting of "
     "customers, not as distinct customer types, and check any decision against the "
@@ -226,6 +229,11 @@ def render_report(data: ReportData) -> str:
         "findings": data.findings,
         "quality": data.quality,
         "border_reasons": data.border_reasons,
+        "comparison": data.comparison,
+        "candidates": [row for row in data.comparison if row.status == "candidate"],
+        "moves": data.moves,
+        "model_cards": MODEL_CARDS_FOLDER,
+        "active_version": data.summary.model_version,
         "meta": data.meta,
         "db_name": data.db_path.name,
         "version": bank_segments.__version__,
@@ -237,9 +245,18 @@ def render_report(data: ReportData) -> str:
 
 
 def build_report(db_path: str | Path, out_path: str | Path, data: ReportData | None = None) -> Path:
-    """Read the warehouse at ``db_path`` (or use ``data`` read from it) and write the report."""
-    html = render_report(data if data is not None else load_report_data(db_path))
+    """Read the warehouse at ``db_path`` (or use ``data`` read from it) and write the report,
+    with the model card of the active version and of each candidate beside it
+    (``model_cards/<version>.md``, linked from the page)."""
+    from bank_segments.model_card import write_model_card
+
+    data = data if data is not None else load_report_data(db_path)
+    html = render_report(data)
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
+    versions = [data.summary.model_version]
+    versions += [row.model_version for row in data.comparison if row.status == "candidate"]
+    for version in versions:
+        write_model_card(db_path, version, out_path.parent / MODEL_CARDS_FOLDER / f"{version}.md")
     out_path.write_text(html, encoding="utf-8")
     return out_path

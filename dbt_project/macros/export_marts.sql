@@ -120,8 +120,12 @@
     {%- for node in marts -%}
         {%- set relation = published_relation(node) -%}
         {%- set path = folder ~ '/' ~ node.alias ~ '.parquet' -%}
+        {#- meta.export_order_by: a customer-sized mart's row order depends on how the
+            engine's threads met its rows; sorted on its key, the file is the same for
+            the same data (a small mart sorts itself in its model) -#}
+        {%- set order_by = (node.config.meta or {}).get('export_order_by') -%}
         {%- call statement('export_marts_copy') -%}
-            copy (select * from {{ relation }})
+            copy (select * from {{ relation }}{{ ' order by ' ~ order_by if order_by }})
             to '{{ path | replace("'", "''") }}'
             (format parquet, use_tmp_file true)
         {%- endcall -%}

@@ -55,6 +55,11 @@
         'clip_quantile': {'kind': 'number', 'min': 0, 'max': 0.25, 'example': '0.005'},
         'refit': {'kind': 'choice', 'values': [true, false], 'example': 'true'},
         'model_version': {'kind': 'version', 'null': true, 'example': "'v0001-20261124'"},
+        'fit_candidate': {'kind': 'choice', 'values': [true, false], 'example': 'true'},
+        'warm_start': {'kind': 'choice', 'values': [true, false], 'example': 'true'},
+        'promote': {'kind': 'version', 'null': true, 'example': "'v0002-20261207'"},
+        'comparison_sample_size': {'kind': 'number', 'integer': true, 'min': 10,
+                                   'max': 20000, 'example': '2000'},
         'drift_psi_epsilon': {'kind': 'number', 'min': 0, 'max': 0.01, 'example': '0.0001'},
         'drift_psi_moderate': {'kind': 'number', 'min': 0, 'example': '0.10'},
         'drift_psi_significant': {'kind': 'number', 'min': 0, 'example': '0.25'},
@@ -293,63 +298,35 @@
     {%- endif -%}
 
     {%- set pinned = bank_var('model_version') -%}
-    {%- if bank_var('refit') and pinned is not none -%}
+    {%- set promote = bank_var('promote') -%}
+    {%- set fits = 'refit' if bank_var('refit') else ('fit_candidate'
+        if bank_var('fit_candidate') else none) -%}
+    {%- if bank_var('refit') and bank_var('fit_candidate') -%}
         {{ exceptions.raise_compiler_error(
-            "vars refit: true and model_version: " ~ (pinned | tojson) ~ " contradict each"
-            ~ " other: a refit fits a new version. Drop one of them, e.g. --vars"
-            ~ " '{refit: true}'") }}
+            "vars refit: true and fit_candidate: true contradict each other: refit makes the"
+            ~ " new version the champion, fit_candidate does not. Drop one of them, e.g."
+            ~ " --vars '{fit_candidate: true}'") }}
+    {%- endif -%}
+    {%- if fits and pinned is not none -%}
+        {{ exceptions.raise_compiler_error(
+            "vars " ~ fits ~ ": true and model_version: " ~ (pinned | tojson) ~ " contradict"
+            ~ " each other: a fit makes a new version. Drop one of them, e.g. --vars '{"
+            ~ fits ~ ": true}'") }}
+    {%- endif -%}
+    {%- if promote is not none and (fits or pinned is not none) -%}
+        {{ exceptions.raise_compiler_error(
+            "vars promote: " ~ (promote | tojson) ~ " and "
+            ~ (fits ~ ': true' if fits else 'model_version: ' ~ (pinned | tojson))
+            ~ " contradict each other: promote scores with an existing version from this"
+            ~ " build on. Promote in a build of its own: --vars '{promote: "
+            ~ (promote | tojson) ~ "}'") }}
+    {%- endif -%}
+    {%- if bank_var('warm_start') and not fits -%}
+        {{ exceptions.raise_compiler_error(
+            "var warm_start: true needs a fit to start: add fit_candidate: true (or refit:"
+            ~ " true), e.g. --vars '{fit_candidate: true, warm_start: true}'") }}
     {%- endif -%}
     {%- if execute and target.type == 'duckdb' -%}
-        {%- do _validate_vars_against_versions(pinned, features) -%}
-    {%- endif -%}
-{% endmacro %}
-
-
-{% macro _validate_vars_against_versions(pinned, features) %}
-    {#- A pinned version must exist; a scoring build's feature vars must be the active
-        version's (the published registry: segment_model_fit's published rows, or its
-        table in a warehouse from before macros/incremental.sql). -#}
-    {%- set found = namespace(registry=none) -%}
-    {%- for name in ['segment_model_fit', 'segment_model_fit__published'] -%}
-        {%- set relation = adapter.get_relation(
-            database=target.database, schema=target.schema, identifier=name) -%}
-        {%- if relation is not none and relation.is_table -%}
-            {%- set found.registry = relation -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- set registry = found.registry -%}
-    {%- if registry is none -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set versions = run_query(
-        'select model_version, segment_features, log1p_features from ' ~ registry
-        ~ ' order by version_number') -%}
-    {%- set names = versions.columns[0].values() | list -%}
-    {%- if pinned is not none and pinned not in names -%}
-        {%- do _stop_var('model_version', pinned, 'is not a fitted version; known: '
-            ~ (names | join(', ') if names else 'none (no version fitted yet)'),
-            'model_version: ' ~ (names[-1] if names else 'null')) -%}
-    {%- endif -%}
-    {%- if bank_var('refit') or not names or features is none -%}
-        {{ return('') }}
-    {%- endif -%}
-    {%- set active = versions.rows[names.index(pinned) if pinned is not none else -1] -%}
-    {%- set differences = [] -%}
-    {#- the feature order matters; the log1p set does not -#}
-    {%- for name, wanted, ordered in [('segment_features', features, true),
-            ('log1p_features', bank_var('log1p_features') or [], false)] -%}
-        {%- set stored = (active[name] or '').split(',') | map('trim')
-            | reject('equalto', '') | list -%}
-        {%- set same = stored == wanted if ordered else stored | sort == wanted | sort -%}
-        {%- if not same -%}
-            {%- do differences.append(name ~ ': vars ' ~ wanted | tojson
-                ~ ' vs version ' ~ stored | tojson) -%}
-        {%- endif -%}
-    {%- endfor -%}
-    {%- if differences -%}
-        {{ exceptions.raise_compiler_error(
-            "the vars that shape the model differ from active version "
-            ~ active['model_version'] ~ " (" ~ differences | join('; ') ~ "): run with"
-            ~ " --vars '{refit: true}' to fit a new version, or restore the vars") }}
+        {%- do validate_vars_against_versions(pinned, promote, features) -%}
     {%- endif -%}
 {% endmacro %}

@@ -12,12 +12,13 @@
 {% endmacro %}
 
 
-{% macro segment_scoring_parameters(versions, scaler, centroids, pca) %}
+{% macro segment_scoring_parameters(versions, scaler, centroids, pca, version=none) %}
     {#-
-        The active version's parameters as plain values, for customer_scores to render
-        as exact literals. Returns none when the registry does not exist yet (compile,
-        docs or lint before the first build); a build or run then fails with a clear
-        message instead of scoring with nothing.
+        The active version's parameters (or those of `version`, a stored version id) as
+        plain values, for customer_scores (and the review) to render as exact literals.
+        Returns none when the registry does not exist yet (compile, docs or lint before
+        the first build); a build or run then fails with a clear message instead of
+        scoring with nothing.
     -#}
     {%- if not execute -%}
         {{ return(none) }}
@@ -31,7 +32,8 @@
         {{ return(none) }}
     {%- endif -%}
     {%- set active = run_query(
-        "select model_version, k from " ~ versions ~ " where is_active") -%}
+        "select model_version, k from " ~ versions ~ (" where is_active" if version is none
+        else " where model_version = " ~ sql_text(version))) -%}
     {%- if active.rows | length != 1 -%}
         {{ exceptions.raise_compiler_error(
             "customer_scores: expected one active model version, found "

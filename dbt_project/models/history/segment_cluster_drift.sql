@@ -32,7 +32,7 @@ per_cluster as (
         model_version,
         cluster_id,
         count(*) as customers,
-        avg(distance_to_centroid) as mean_distance
+        {{ cross_db_exact_mean('distance_to_centroid') }} as mean_distance
 
     from segments
     group by as_of_date, model_version, cluster_id

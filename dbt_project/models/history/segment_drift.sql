@@ -76,7 +76,7 @@ bin_counts as (
                 else {{ max_bins }}
             end as decile,
             count(*) as customers,
-            sum(cast(segments.{{ feature }} as double)) as value_sum
+            {{ cross_db_exact_sum('segments.' ~ feature) }} as value_sum
 
         from segments
         inner join bin_edges

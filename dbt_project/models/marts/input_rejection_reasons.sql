@@ -19,4 +19,6 @@ final as (
 
 )
 
+-- a fixed row order: the table, and its Parquet export, are the same every build
 select * from final
+order by reason

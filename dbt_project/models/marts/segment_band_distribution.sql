@@ -63,7 +63,7 @@ band_counts as (
         count(*) as customers
 
     from customer_bands
-    group by 1, 2, 3
+    group by persona_id, band_type, band_name
 
 ),
 
@@ -108,4 +108,6 @@ final as (
 
 )
 
+-- a fixed row order: the table, and its Parquet export, are the same every build
 select * from final
+order by persona_id, band_type, band_name

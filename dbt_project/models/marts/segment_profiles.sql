@@ -151,4 +151,6 @@ final as (
 
 )
 
+-- a fixed row order: the table, and its Parquet export, are the same every build
 select * from final
+order by display_order, persona_id

@@ -84,4 +84,6 @@ final as (
 
 )
 
+-- a fixed row order: the table, and its Parquet export, are the same every build
 select * from final
+order by persona_id, business_area

@@ -21,7 +21,7 @@ final as (
         avg(case when is_low_confidence then 1 else 0 end) as low_confidence_share,
         avg(case when is_outlier then 1 else 0 end) as outlier_share,
         {%- for measure in measures %}
-            avg({{ measure }}) as mean_{{ measure }},
+            {{ cross_db_exact_mean(measure) }} as mean_{{ measure }},
             median({{ measure }}) as median_{{ measure }},
         {%- endfor %}
         avg(
