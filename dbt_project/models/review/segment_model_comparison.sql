@@ -109,7 +109,8 @@ neighbours_{{ loop.index }} as (
         own.customer_id,
         own.cluster_id as own_cluster,
         other.cluster_id as other_cluster,
-        sum({{ segment_review_distance(model, 'own', 'other') }}) / count(*)
+        -- summed exactly: the same silhouette whatever order the pairs arrive in
+        {{ cross_db_exact_mean(segment_review_distance(model, 'own', 'other')) }}
             as mean_distance
     from sample_{{ loop.index }} as own
     inner join sample_{{ loop.index }} as other
@@ -140,14 +141,16 @@ silhouette_{{ loop.index }} as (
         '{{ model.model_version }}' as model_version,
         count(*) as sample_customers,
         -- s = (b - a) / max(a, b); 0 for a cluster of one (as scikit-learn)
-        avg(
+        {{ cross_db_exact_mean('s') }} as silhouette
+    from (
+        select
             case
                 when b is null then null
                 when a is null then 0.0e0
                 else coalesce((b - a) / nullif(greatest(a, b), 0), 0.0e0)
-            end
-        ) as silhouette
-    from silhouette_parts_{{ loop.index }}
+            end as s
+        from silhouette_parts_{{ loop.index }}
+    ) as per_customer
 
 ),
 
@@ -599,7 +602,10 @@ final as (
                 when status = 'champion' then null
                 when
                     keeps_meaning
-                    and (silhouette_gain > 0 or fits_todays_customers_better)
+                    and (
+                        silhouette_gain >= {{ min_silhouette_gain }}
+                        or fits_todays_customers_better
+                    )
                     then 'promote'
                 else 'keep the champion'
             end as {{ dbt.type_string() }}
