@@ -44,6 +44,7 @@ RUN_FIRST = (
     "spark",
     "test_model_registry",
     "test_segments_over_time",
+    "test_model_review",
     "test_sampling_agreement",
     "test_exports",
     "test_bench_smoke",
