@@ -200,43 +200,15 @@ def fit_segment_model(
         matches: tuple[PersonaMatch, ...] = (
             PersonaMatch(1, "unnamed_1", "Unnamed segment 1", False, None, None, None),
         )
-    elif start_from is not None:
-        if tuple(start_from.features) != scaler.features:
-            raise ValueError(
-                f"warm start: champion {start_from.version} uses features "
-                f"{list(start_from.features)}, this fit {list(scaler.features)}; fit without "
-                "warm_start (or restore the champion's segment_features)"
-            )
-        k = start_from.centroids.shape[0]
-        if k > distinct:
-            raise ValueError(
-                f"warm start: champion {start_from.version} has K={k}, more than the "
-                f"{distinct} distinct customers in the fit sample; fit without warm_start"
-            )
-        # the champion's K scored on this sample, for the record (no other K is tried)
-        selection = select_k(
-            z_fit,
-            k,
-            k,
-            segment_count=None,
-            random_state=params.random_state,
-            n_init=params.n_init,
-            k_selection_sample_size=params.k_selection_sample_size,
-            silhouette_sample_size=params.silhouette_sample_size,
-            min_segment_share=params.min_segment_share,
-        )
-        initial = scaler.transform(np.asarray(start_from.centroids, dtype=np.float64))
-        final = fit_final(z_fit, initial, random_state=params.random_state)
-        k_scores = selection.scores
-        method = f"{METHOD_WARM_START} {start_from.version}"
-        silhouette = selection.chosen.silhouette
-        centroids = final.centroids
-        verdict = structure_verdict(silhouette)
-        matches = match_personas(centroids, scaler.features, personas) if personas else ()
     else:
-        k_max = min(params.k_max, distinct)
-        k_min = min(params.k_min, k_max)
         segment_count = params.segment_count
+        if start_from is not None:
+            # the champion's K only, scored on this sample for the record
+            k_min = k_max = _warm_start_k(start_from, scaler.features, distinct)
+            segment_count = None
+        else:
+            k_max = min(params.k_max, distinct)
+            k_min = min(params.k_min, k_max)
         if segment_count is not None and segment_count > distinct:
             raise ValueError(
                 f"var segment_count={segment_count} is larger than the {distinct} distinct "
@@ -253,8 +225,13 @@ def fit_segment_model(
             silhouette_sample_size=params.silhouette_sample_size,
             min_segment_share=params.min_segment_share,
         )
-        final = fit_final(z_fit, selection.chosen.centroids, random_state=params.random_state)
-        k_scores, k, method = selection.scores, selection.chosen_k, selection.method
+        if start_from is not None:
+            initial = scaler.transform(np.asarray(start_from.centroids, dtype=np.float64))
+            method = f"{METHOD_WARM_START} {start_from.version}"
+        else:
+            initial, method = selection.chosen.centroids, selection.method
+        final = fit_final(z_fit, initial, random_state=params.random_state)
+        k_scores, k = selection.scores, selection.chosen_k
         silhouette = selection.chosen.silhouette
         centroids = final.centroids
         verdict = structure_verdict(silhouette)
@@ -290,6 +267,24 @@ def fit_segment_model(
     model = _with_cluster_stats(model, scores)
     model = replace(model, stability=fit_stability(z_fit, centroids, params))
     return _with_hash(model)
+
+
+def _warm_start_k(start_from: WarmStart, features: tuple[str, ...], distinct: int) -> int:
+    """The K of a warm start: the champion's, when it uses this fit's features and the
+    sample has that many distinct customers; else ``ValueError`` with the fix."""
+    if tuple(start_from.features) != features:
+        raise ValueError(
+            f"warm start: champion {start_from.version} uses features "
+            f"{list(start_from.features)}, this fit {list(features)}; fit without "
+            "warm_start (or restore the champion's segment_features)"
+        )
+    k = start_from.centroids.shape[0]
+    if k > distinct:
+        raise ValueError(
+            f"warm start: champion {start_from.version} has K={k}, more than the "
+            f"{distinct} distinct customers in the fit sample; fit without warm_start"
+        )
+    return k
 
 
 #: Offset of the stability subsample's seed from random_state (the silhouette uses +1).

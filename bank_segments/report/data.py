@@ -259,9 +259,7 @@ FINDINGS = Mart("eda_findings", FindingRow, "finding_id")
 QUALITY = Mart("input_quality", QualityRow)
 REASONS = Mart("input_rejection_reasons", ReasonRow, "rejected_rows desc, reason")
 BORDER_REASONS = Mart("segment_borderline_reasons", BorderReasonRow, "persona_id, reason_rank")
-COMPARISON = Mart(
-    "segment_model_comparison", ComparisonRow, "status = 'candidate', version_number"
-)
+COMPARISON = Mart("segment_model_comparison", ComparisonRow, "status = 'candidate', version_number")
 MOVES = Mart(
     "segment_model_comparison_migration",
     MoveRow,

@@ -344,3 +344,40 @@
         ~ 'case ' ~ contributions | join(' ') ~ ' end as ' ~ prefix ~ '_contribution,\n        '
         ~ 'case ' ~ words | join(' ') ~ ' end as ' ~ prefix ~ '_words') }}
 {% endmacro %}
+
+
+{#-
+    Drift against a version's training deciles (segment_drift, and the review's
+    drift since each version was fitted): the bins of a feature side by side, and the
+    bin a value falls in.
+-#}
+
+{% macro segment_decile_edge_columns(decile_column, edge_column) %}
+    {#- upper_edge_1 .. upper_edge_9: the upper edge of each training bin of a feature,
+        one column each, from its decile rows (group by version and feature); bin d is
+        (upper_edge_{d-1}, upper_edge_d] and the last bin is open -#}
+    {%- set columns = [] -%}
+    {%- for decile in range(1, segment_decile_bins()) -%}
+        {%- do columns.append('max(case when ' ~ decile_column ~ ' = ' ~ decile ~ ' then '
+            ~ edge_column ~ ' end) as upper_edge_' ~ decile) -%}
+    {%- endfor -%}
+    {{ return(columns | join(',\n        ')) }}
+{% endmacro %}
+
+
+{% macro segment_decile_case(value, edges) %}
+    {#- The training bin (1 .. 10) of `value`, against the upper_edge_<d> columns of the
+        relation alias `edges`: a CASE ladder, one pass, no range join -#}
+    {%- set whens = [] -%}
+    {%- for decile in range(1, segment_decile_bins()) -%}
+        {%- do whens.append('when ' ~ edges ~ '.upper_edge_' ~ decile ~ ' is null or cast('
+            ~ value ~ ' as double) <= ' ~ edges ~ '.upper_edge_' ~ decile ~ ' then ' ~ decile) -%}
+    {%- endfor -%}
+    {{ return('case ' ~ whens | join(' ') ~ ' else ' ~ segment_decile_bins() ~ ' end') }}
+{% endmacro %}
+
+
+{% macro segment_decile_bins() %}
+    {#- At most ten bins: the training deciles' nine cut points (bank_segments/drift.py). -#}
+    {{ return(10) }}
+{% endmacro %}

@@ -16,8 +16,6 @@
 {%- set epsilon = bank_var('drift_psi_epsilon') %}
 {%- set moderate_at = bank_var('drift_psi_moderate') %}
 {%- set significant_at = bank_var('drift_psi_significant') %}
-{#- at most ten bins: the training deciles' nine cut points (bank_segments/drift.py) #}
-{%- set max_bins = 10 %}
 
 with
 
@@ -43,11 +41,7 @@ bin_edges as (
         feature,
         max(training_mean) as training_mean,
         max(training_std) as training_std,
-        {%- for decile in range(1, max_bins) %}
-            max(
-                case when decile = {{ decile }} then upper_edge end
-            ) as upper_edge_{{ decile }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ segment_decile_edge_columns('decile', 'upper_edge') }}
 
     from deciles
     group by model_version, feature
@@ -65,16 +59,7 @@ bin_counts as (
             segments.as_of_date,
             segments.model_version,
             bin_edges.feature,
-            case
-                {%- for decile in range(1, max_bins) %}
-                    when
-                        bin_edges.upper_edge_{{ decile }} is null
-                        or cast(segments.{{ feature }} as double)
-                        <= bin_edges.upper_edge_{{ decile }}
-                        then {{ decile }}
-                {%- endfor %}
-                else {{ max_bins }}
-            end as decile,
+            {{ segment_decile_case('segments.' ~ feature, 'bin_edges') }} as decile,
             count(*) as customers,
             {{ cross_db_exact_sum('segments.' ~ feature) }} as value_sum
 

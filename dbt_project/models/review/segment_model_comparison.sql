@@ -17,7 +17,6 @@
 {%- set min_share = bank_var('min_segment_share') %}
 {%- set same_segments_ari = 0.9 %}
 {%- set min_silhouette_gain = 0.01 %}
-{%- set max_bins = 10 %}
 {%- set champion = models[0].model_version if models else '' %}
 {%- set drift_features = [] %}
 {%- for model in models %}
@@ -359,11 +358,7 @@ bin_edges as (  -- noqa: ST03
     select
         deciles.model_version,
         deciles.feature,
-        {%- for decile in range(1, max_bins) %}
-            max(
-                case when deciles.decile = {{ decile }} then deciles.upper_edge end
-            ) as upper_edge_{{ decile }}{% if not loop.last %},{% endif %}
-        {%- endfor %}
+        {{ segment_decile_edge_columns('deciles.decile', 'deciles.upper_edge') }}
     from deciles
     inner join reviewed
         on deciles.model_version = reviewed.model_version
@@ -378,16 +373,7 @@ bin_counts as (
         select
             bin_edges.model_version,
             bin_edges.feature,
-            case
-                {%- for decile in range(1, max_bins) %}
-                    when
-                        bin_edges.upper_edge_{{ decile }} is null
-                        or cast(features.{{ feature }} as double)
-                        <= bin_edges.upper_edge_{{ decile }}
-                        then {{ decile }}
-                {%- endfor %}
-                else {{ max_bins }}
-            end as decile,
+            {{ segment_decile_case('features.' ~ feature, 'bin_edges') }} as decile,
             count(*) as customers
         from features
         inner join bin_edges
