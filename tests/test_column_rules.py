@@ -1,9 +1,11 @@
 """The column_rules generic test: one scan, one row per broken rule with its count.
 
-A throwaway dbt project holds one model with planted bad values and the project's own
-generic test; the test must fail on exactly the broken rules, count the breaking rows,
-let nulls pass the range and value rules, break a row expression that is false or null,
-ignore nulls in a one-column key, and pass on clean rows.
+A throwaway dbt project holds one model with planted bad values, two tables it refers
+to, and the project's own generic test; the test must fail on exactly the broken rules,
+count the breaking rows, let nulls pass the range, value and reference rules, break a
+row expression that is false or null, ignore nulls in a one-column key, filter the rows
+a reference checks, measure row counts, share sums, grids and table conditions, and
+pass on clean rows.
 """
 
 from __future__ import annotations
@@ -29,7 +31,18 @@ RULES = {
         {"expression": "customer_id <> 'zz'", "description": "no customer zz"},
     ],
     "unique": ["share", ["band", "flag"]],
+    "references": {
+        "band": {"to": "ref('bands')", "field": "band_name"},
+        "customer_id": [{"to": "ref('known_customers')", "where": "flag = 1"}],
+    },
+    "row_count_matches": [{"model": "ref('known_customers')", "where": "customer_id < 'z'"}],
+    "shares_sum_to_one": [{"column": "share"}],
+    "complete_grid": [["band", "flag"]],
+    "table_expressions": [{"expression": "count(*) <= 4", "description": "four rows at most"}],
 }
+# the rows the references and the row count read
+BANDS = "select * from (values ('Low'), ('High')) as t(band_name)"
+KNOWN = "select * from (values ('a'), ('b'), ('c'), ('g'), ('zz')) as t(customer_id)"
 
 # customer_id, share, calls, band, flag, ok
 CLEAN = [
@@ -42,9 +55,13 @@ BROKEN = [
     ("null", "0.5", "1", "'Low'", "0", "true"),  # customer_id null; the expression is null
     ("'d'", "1.5", "-1", "'Low'", "0", "true"),  # share > 1, calls < 0 (range, expression)
     ("'e'", "-0.1", "2", "'Medium'", "2", "false"),  # share < 0, band, flag, ok
-    ("'f'", "0.5", "2", "null", "1", "true"),  # band null
+    ("'f'", "0.5", "2", "null", "1", "true"),  # band null; f unknown with flag 1
 ]
-# keys: share 0.5 twice (f and the null id), (Low, 0) three times (a, d and the null id)
+# keys: share 0.5 twice (f and the null id), (Low, 0) three times (a, d and the null id);
+# references: Medium is no band_name (the null band passes), f is unknown and has flag 1
+# (d and e are unknown too, but their flag is not 1); 8 rows against 4 known customers
+# below 'z'; the shares sum to 3.4; bands Low, High, Medium x flags 0, 1, 2 is 9 cells
+# for 8 rows; 8 rows break "four rows at most" once
 
 
 def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
@@ -67,6 +84,8 @@ def _project(root: Path, rows: list[tuple[str, ...]]) -> Path:
         "name": "accounts",
         "data_tests": [{"column_rules": {"name": "accounts_column_rules", "arguments": RULES}}],
     }
+    (root / "models" / "bands.sql").write_text(BANDS)
+    (root / "models" / "known_customers.sql").write_text(KNOWN)
     (root / "models" / "_models.yml").write_text(json.dumps({"version": 2, "models": [model]}))
     return root
 
@@ -93,8 +112,10 @@ def broken(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 
 def test_failure_count_is_the_number_of_breaking_rows(broken: tuple[Path, str]) -> None:
     # customer_id 1, band null 1, share 2, calls 1, band value 1, flag 1, ok 1,
-    # the two expressions 1 each, the share key 2 rows, the (band, flag) key 3 rows
-    assert "Got 15 results" in broken[1]
+    # the two expressions 1 each, the share key 2 rows, the (band, flag) key 3 rows;
+    # the references 1 each, the row count 4 off, one share total, one grid cell and
+    # one table condition
+    assert "Got 24 results" in broken[1]
 
 
 def test_a_failure_points_at_the_broken_rules(broken: tuple[Path, str]) -> None:
@@ -117,13 +138,19 @@ def test_each_broken_rule_is_one_row_naming_column_and_rule(broken: tuple[Path, 
     assert sorted(rows) == [
         ("(row)", "calls is null or calls >= 0", 1),
         ("(row)", "no customer zz", 1),
+        ("(table)", "as many rows as known_customers where customer_id < 'z'", 4),
+        ("(table)", "four rows at most", 1),
+        ("band", "in bands.band_name", 1),
         ("band", "not null", 1),
         ("band", "one of Low, High", 1),
+        ("band, flag", "every combination once", 1),
         ("band, flag", "unique", 3),
         ("calls", "between 0 and +inf", 1),
+        ("customer_id", "in known_customers.customer_id", 1),
         ("customer_id", "not null", 1),
         ("flag", "one of 0, 1", 1),
         ("ok", "one of True", 1),
         ("share", "between 0 and 1", 2),
+        ("share", "sums to 1", 1),
         ("share", "unique", 2),
     ]

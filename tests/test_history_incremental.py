@@ -63,10 +63,15 @@ def _make_project(root: Path) -> Path:
     shutil.copy(REPO / "dbt_project" / "docs" / "columns.md", root / "models")
     models = yaml.safe_load((HISTORY / "_history__models.yml").read_text())["models"]
     entries = [m for m in models if m["name"] in HISTORY_MODELS]
+    for entry in entries:  # the stand-in has no registry for model_version to refer to
+        for test in entry.get("data_tests", []):
+            test.get("column_rules", {}).get("arguments", {}).pop("references", None)
     (root / "models" / "_models.yml").write_text(yaml.safe_dump({"version": 2, "models": entries}))
-    for name in ("test_marts_unique_combination.sql", "test_column_rules.sql"):
-        (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
-        shutil.copy(REPO / "dbt_project" / "tests" / "generic" / name, root / "tests" / "generic")
+    (root / "tests" / "generic").mkdir(parents=True, exist_ok=True)
+    shutil.copy(
+        REPO / "dbt_project" / "tests" / "generic" / "test_column_rules.sql",
+        root / "tests" / "generic",
+    )
     return root
 
 
