@@ -172,33 +172,24 @@
     {%- endfor %}
 
     broken as (
-
-        {%- for rule in rules %}
-            select
-                '{{ rule[0] }}' as column_name,
-                '{{ rule[1] | replace("'", "''") }}' as rule,
-                rule_{{ loop.index }} as failing_rows
-            from counted
-            {%- if not loop.last or table_rules or checks %}
-                union all
-            {%- endif %}
+        {#- one row per rule: (column, label, the CTE and the column holding its count) -#}
+        {%- set outcomes = [] -%}
+        {%- for rule in rules -%}
+            {%- do outcomes.append((rule[0], rule[1], 'counted', 'rule_' ~ loop.index)) -%}
+        {%- endfor -%}
+        {%- for rule in table_rules -%}
+            {%- do outcomes.append(
+                ('(table)', rule[0], 'counted', 'table_rule_' ~ loop.index)) -%}
+        {%- endfor -%}
+        {%- for check in checks -%}
+            {%- do outcomes.append((check[0], check[1], 'check_' ~ loop.index, 'failing_rows')) -%}
         {%- endfor %}
-        {%- for rule in table_rules %}
+        {%- for outcome in outcomes %}
             select
-                '(table)' as column_name,
-                '{{ rule[0] | replace("'", "''") }}' as rule,
-                table_rule_{{ loop.index }} as failing_rows
-            from counted
-            {%- if not loop.last or checks %}
-                union all
-            {%- endif %}
-        {%- endfor %}
-        {%- for check in checks %}
-            select
-                '{{ check[0] }}' as column_name,
-                '{{ check[1] | replace("'", "''") }}' as rule,
-                failing_rows
-            from check_{{ loop.index }}
+                '{{ outcome[0] }}' as column_name,
+                '{{ outcome[1] | replace("'", "''") }}' as rule,
+                {{ outcome[3] }} as failing_rows
+            from {{ outcome[2] }}
             {%- if not loop.last %}
                 union all
             {%- endif %}
