@@ -297,7 +297,12 @@ def test_bad_review_vars_stop_in_one_line(routine, tmp_path: Path) -> None:
     known = ", ".join(row[0] for row in routine["drifted"].versions)
     for dbt_vars, message in (
         ({"promote": "v0042-20260101"}, f"is not a fitted version; known: {known}"),
-        ({"promote": routine["fit"].versions[0][0], "fit_candidate": True}, "contradict"),
+        (
+            {"promote": routine["fit"].versions[0][0], "fit_candidate": True},
+            f"contradict each other: promote scores with an existing version from this "
+            f"build on. Promote in a build of its own: --vars '{{promote: "
+            f'"{routine["fit"].versions[0][0]}"}}\'; known versions: {known}',
+        ),
         ({"warm_start": True}, "warm_start: true needs a fit"),
         ({"refit": True, "fit_candidate": True}, "contradict each other"),
     ):

@@ -22,13 +22,10 @@
 {% endmacro %}
 
 
-{% macro validate_vars_against_versions(pinned, promote, features) %}
-    {#- A pinned or promoted version must exist; warm start needs a champion; a scoring
-        build's feature vars must be those of the version it scores with (the pinned,
-        the promoted or the champion), read from the published registry:
-        segment_model_fit's published rows, or its table in a warehouse from before
-        macros/incremental.sql. A candidate fit may change them: it is compared, not
-        scored with. -#}
+{% macro stored_model_registry() %}
+    {#- The relation of the published registry: segment_model_fit's published rows, or
+        its table in a warehouse from before macros/incremental.sql; none before the
+        first fit. -#}
     {%- set found = namespace(registry=none) -%}
     {%- for name in ['segment_model_fit', 'segment_model_fit__published'] -%}
         {%- set relation = adapter.get_relation(
@@ -37,7 +34,36 @@
             {%- set found.registry = relation -%}
         {%- endif -%}
     {%- endfor -%}
-    {%- set registry = found.registry -%}
+    {{ return(found.registry) }}
+{% endmacro %}
+
+
+{% macro known_versions_note() %}
+    {#- For a refusal of vars that name versions: "; known versions: ..." (oldest
+        first), "; no version is fitted yet", or '' where the registry is not read
+        (while parsing, or on an engine where the dbt Python model does not fit). -#}
+    {%- if not execute or target.type != 'duckdb' -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set registry = stored_model_registry() -%}
+    {%- set names = [] -%}
+    {%- if registry is not none -%}
+        {%- set names = run_query('select model_version from ' ~ registry
+            ~ ' order by version_number').columns[0].values() | list -%}
+    {%- endif -%}
+    {{ return('; known versions: ' ~ names | join(', ') if names
+        else '; no version is fitted yet') }}
+{% endmacro %}
+
+
+{% macro validate_vars_against_versions(pinned, promote, features) %}
+    {#- A pinned or promoted version must exist; warm start needs a champion; a scoring
+        build's feature vars must be those of the version it scores with (the pinned,
+        the promoted or the champion), read from the published registry:
+        segment_model_fit's published rows, or its table in a warehouse from before
+        macros/incremental.sql. A candidate fit may change them: it is compared, not
+        scored with. -#}
+    {%- set registry = stored_model_registry() -%}
     {%- set versions = none -%}
     {%- set names = [] -%}
     {%- if registry is not none -%}

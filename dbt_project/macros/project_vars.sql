@@ -307,19 +307,21 @@
             ~ " new version the champion, fit_candidate does not. Drop one of them, e.g."
             ~ " --vars '{fit_candidate: true}'") }}
     {%- endif -%}
-    {%- if fits and pinned is not none -%}
+    {#- the two refusals that name versions wait for execution, where the registry is
+        read and the known versions can be listed -#}
+    {%- if execute and fits and pinned is not none -%}
         {{ exceptions.raise_compiler_error(
             "vars " ~ fits ~ ": true and model_version: " ~ (pinned | tojson) ~ " contradict"
             ~ " each other: a fit makes a new version. Drop one of them, e.g. --vars '{"
-            ~ fits ~ ": true}'") }}
+            ~ fits ~ ": true}'" ~ known_versions_note()) }}
     {%- endif -%}
-    {%- if promote is not none and (fits or pinned is not none) -%}
+    {%- if execute and promote is not none and (fits or pinned is not none) -%}
         {{ exceptions.raise_compiler_error(
             "vars promote: " ~ (promote | tojson) ~ " and "
             ~ (fits ~ ': true' if fits else 'model_version: ' ~ (pinned | tojson))
             ~ " contradict each other: promote scores with an existing version from this"
             ~ " build on. Promote in a build of its own: --vars '{promote: "
-            ~ (promote | tojson) ~ "}'") }}
+            ~ (promote | tojson) ~ "}'" ~ known_versions_note()) }}
     {%- endif -%}
     {%- if bank_var('warm_start') and not fits -%}
         {{ exceptions.raise_compiler_error(
