@@ -38,6 +38,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/sqlfluff lint --processes 0
 	$(BIN)/sqlfluff lint --processes 0 --config .sqlfluff-macros dbt_project/macros dbt_project/tests/generic
+	$(BIN)/sqlfluff lint --config bench/peers/dbt_refit/sqlfluff.cfg bench/peers/dbt_refit
 
 ## score: dbt-score on the project's metadata; fails under 9.0 (pyproject [tool.dbt-score])
 score: $(STAMP)

@@ -9,7 +9,10 @@ For every size in ``--sizes`` the harness
 3. runs a **scoring build**: the same command again on that warehouse (the stored
    model scores every customer);
 4. runs the peers, each in its own process, up to ``--peer-max-rows``: a pandas +
-   scikit-learn script and Spark MLlib on a local Spark (``bench/peers/``);
+   scikit-learn script and Spark MLlib on a local Spark (``bench/peers/``); and up to
+   ``--dbt-peer-max-rows`` the **dbt refit peer** (``bench/peers/dbt_refit/``), a
+   minimal dbt-duckdb project whose Python model refits K-Means on every customer at
+   every build, built twice like ours (fresh, then the next month's build);
 5. runs the **floor** (``bench/peers/floor.py``): one scan of the features into NumPy,
    standardize, nearest centroid; scoring build / floor is the price of the warehouse
    around the maths;
@@ -18,8 +21,9 @@ For every size in ``--sizes`` the harness
    customer mart, history snapshot, Parquet export), without dbt, tests or EDA; the
    least any implementation of those outputs costs on this machine.
 
-It also times the default ``dbt build`` on the shipped seed (fresh warehouse and target
-folder, tests included) and, with ``--storage-compare-rows``, a fit build written in
+It also times the default ``dbt build`` on the shipped seed twice (fresh warehouse and
+target folder, tests included; then again, warm) beside dbt's own floor, a one-model
+project built the same two ways, and, with ``--storage-compare-rows``, a fit build written in
 DuckDB's newest storage format beside the default (DuckDB 1.1-readable) one.
 
 Results are data: ``bench/results.json`` (see ``bench/measure.py`` for each record);
@@ -27,7 +31,7 @@ Results are data: ``bench/results.json`` (see ``bench/measure.py`` for each reco
 
 Usage::
 
-    .venv/bin/python bench/run.py --sizes 1500,1M,10M --storage-compare-rows 1M
+    .venv/bin/python bench/run.py --sizes 1500,1M,10M,30M
     .venv/bin/python bench/render.py            # re-render BENCHMARKS.md only
 """
 
@@ -47,10 +51,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from measure import BENCH, REPO, dbt_build, dbt_floor, peer, rel
+from measure import BENCH, REPO, dbt_build, dbt_floor, dbt_refit_peer, peer, rel
 from render import render
 
 GENERATOR_SEED = 42
+#: The peers --peers can choose from (the floor and the DuckDB script always run).
+PEERS = ("sklearn", "spark_mllib", "dbt_refit")
 #: K for the floor when no build reported one (the demo data plants four personas).
 FALLBACK_K = 4
 PACKAGES = (
@@ -154,10 +160,20 @@ def measure_size(rows: int, options: argparse.Namespace) -> dict[str, Any]:
             cap_seconds=cap,
             extra_env={"BANK_SEGMENTS_STORAGE_VERSION": "latest"},
         )
-    if rows <= options.peer_max_rows:
+    if rows <= options.dbt_peer_max_rows and "dbt_refit" in options.peers:
+        for fresh in (True, False):
+            size["peers"]["dbt_refit" if fresh else "dbt_refit_warm"] = dbt_refit_peer(
+                f"n{rows} dbt refit peer" + ("" if fresh else " warm"),
+                run_dir / "dbt_refit",
+                customers=data,
+                fresh=fresh,
+                cap_seconds=options.peer_cap_seconds,
+            )
+    if rows <= options.peer_max_rows and "sklearn" in options.peers:
         size["peers"]["sklearn"] = peer(
             "sklearn", "sklearn_peer.py", ["--input", str(data)], run_dir, options.peer_cap_seconds
         )
+    if rows <= options.peer_max_rows and "spark_mllib" in options.peers:
         if importlib.util.find_spec("pyspark") is None:
             size["peers"]["spark_mllib"] = {"ok": False, "note": "pyspark not installed"}
         else:
@@ -193,6 +209,17 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--peer-max-rows", type=parse_sizes, default=[1_000_000], help="run peers up to this"
     )
+    parser.add_argument(
+        "--dbt-peer-max-rows",
+        type=parse_sizes,
+        default=[10_000_000],
+        help="run the dbt refit peer up to this",
+    )
+    parser.add_argument(
+        "--peers",
+        default=",".join(PEERS),
+        help=f"comma-separated peers to run (of {', '.join(PEERS)})",
+    )
     parser.add_argument("--peer-cap-seconds", type=float, default=1800.0)
     parser.add_argument("--build-cap-seconds", type=float, default=3600.0)
     parser.add_argument(
@@ -212,6 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     options = build_parser().parse_args(argv)
     options.work_dir = options.work_dir.resolve()
     options.peer_max_rows = max(options.peer_max_rows)
+    options.dbt_peer_max_rows = max(options.dbt_peer_max_rows)
+    options.peers = {name.strip() for name in options.peers.split(",") if name.strip()}
+    unknown = options.peers - set(PEERS)
+    if unknown:
+        raise SystemExit(f"bench/run.py: unknown --peers {sorted(unknown)}; known: {PEERS}")
     results: dict[str, Any] = {
         "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "command": "bench/run.py " + " ".join(argv if argv is not None else sys.argv[1:]),
@@ -222,14 +254,17 @@ def main(argv: list[str] | None = None) -> int:
         "sizes": [],
     }
     if not options.skip_seed_build:
-        results["dbt_floor"] = dbt_floor(options.work_dir / "dbt_floor", options.build_cap_seconds)
-        results["seed_build"] = dbt_build(
-            "seed build",
-            options.work_dir / "seed",
-            customers=None,
-            fresh=True,
-            cap_seconds=options.build_cap_seconds,
-        )
+        floor_dir, cap = options.work_dir / "dbt_floor", options.build_cap_seconds
+        results["dbt_floor"] = dbt_floor(floor_dir, cap)
+        results["dbt_floor_warm"] = dbt_floor(floor_dir, cap, fresh=False)
+        for fresh in (True, False):
+            results["seed_build" if fresh else "seed_build_warm"] = dbt_build(
+                "seed build" if fresh else "seed build warm",
+                options.work_dir / "seed",
+                customers=None,
+                fresh=fresh,
+                cap_seconds=cap,
+            )
     for rows in parse_sizes(options.sizes):
         results["sizes"].append(measure_size(rows, options))
     results["load_average_end"] = load_average()

@@ -23,6 +23,8 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
             "--sizes",
             "1500",
             "--skip-seed-build",
+            "--peers",
+            "sklearn,dbt_refit",
             "--out",
             str(out),
             "--results",
@@ -52,6 +54,13 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
         assert size["peers"][name]["ok"], size["peers"][name]["log"]
         assert size["peers"][name]["result"]["rows"] == 1500
         assert 2 <= size["peers"][name]["result"]["k"] <= 8
+    # the dbt refit peer built twice, each time refitting K-Means on every customer
+    for name in ("dbt_refit", "dbt_refit_warm"):
+        refit = size["peers"][name]
+        assert refit["ok"], refit["log"]
+        assert refit["result"] == {"rows": 1500, "k": 4}
+        assert refit["node_count"] > 0 and not refit["failed"]
+    assert "spark_mllib" not in size["peers"]  # not asked for
     assert size["floor"]["result"]["rows"] == 1500
     assert sum(size["floor"]["result"]["customers_per_cluster"]) == 1500
     # the hand-written script wrote every valid customer, twice replacing one snapshot
@@ -71,5 +80,8 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
     assert "## Targets" in markdown
     assert "| 1,500 |" in markdown
     assert "What the outputs alone cost" in markdown
+    assert "| 1M: dbt refit peer (next build) / our scoring build > 1x | n/a | not measured |" in (
+        markdown
+    )
     slowest = size["scoring_build"]["slowest_nodes"][0]["unique_id"]
     assert f"`{slowest}`" in markdown
