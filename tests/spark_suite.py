@@ -252,6 +252,8 @@ def run(workdir: Path) -> dict:
         **os.environ,
         "BANK_SEGMENTS_SPARK_DIR": str(workdir / "spark"),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        # no test reads the debug log file (tests/dbt_runner.py)
+        "DBT_LOG_LEVEL_FILE": os.environ.get("DBT_LOG_LEVEL_FILE", "none"),
     }
     started = time.perf_counter()
     spark.mkdir()

@@ -117,6 +117,11 @@
 
     {%- set folder = export_marts_folder() -%}
     {%- do export_marts_ensure_folder(folder) -%}
+    {%- set relations = [] -%}
+    {%- for node in marts -%}
+        {%- do relations.append(published_relation(node)) -%}
+    {%- endfor -%}
+    {%- set columns = export_marts_columns(relations) -%}
     {%- for node in marts -%}
         {%- set relation = published_relation(node) -%}
         {%- set path = folder ~ '/' ~ node.alias ~ '.parquet' -%}
@@ -129,7 +134,7 @@
             to '{{ path | replace("'", "''") }}'
             (format parquet, use_tmp_file true)
         {%- endcall -%}
-        {%- do export_marts_manifest(node, relation, path) -%}
+        {%- do export_marts_manifest(node, relation, path, columns) -%}
         {{ log('exports: published ' ~ path, info=true) }}
     {%- endfor -%}
     {#- every file is this build's: say so where the report and the CLI look -#}
@@ -143,11 +148,32 @@
 {% endmacro %}
 
 
-{% macro export_marts_column_max(relation, column_name, fallback_sql) %}
+{% macro export_marts_columns(relations) %}
+    {#- {table name: [its column names, lower case]} of the relations, which are in one
+        schema, from one catalog query (not one per relation and column asked about);
+        customer_segments is always looked up too. -#}
+    {%- set names = [sql_text('customer_segments')] -%}
+    {%- for relation in relations -%}
+        {%- do names.append(sql_text(relation.identifier | lower)) -%}
+    {%- endfor -%}
+    {%- set found = run_query(
+        'select lower(table_name), string_agg(lower(column_name), \',\')'
+        ~ ' from information_schema.columns where table_catalog = '
+        ~ sql_text(relations[0].database) ~ ' and table_schema = '
+        ~ sql_text(relations[0].schema) ~ ' and lower(table_name) in ('
+        ~ names | join(', ') ~ ') group by 1'
+    ) -%}
+    {%- set columns = {} -%}
+    {%- for row in found.rows -%}
+        {%- do columns.update({row[0]: row[1].split(',')}) -%}
+    {%- endfor -%}
+    {{ return(columns) }}
+{% endmacro %}
+
+
+{% macro export_marts_column_max(relation, column_name, fallback_sql, names) %}
     {#- SQL for the single value of a column of the relation (its max), or
-        fallback_sql when the relation has no such column. -#}
-    {%- set names = adapter.get_columns_in_relation(relation)
-        | map(attribute='name') | map('lower') | list -%}
+        fallback_sql when the relation has no such column (names: its columns). -#}
     {%- if column_name in names -%}
         {{ return('(select max(' ~ column_name ~ ') from ' ~ relation ~ ')') }}
     {%- endif -%}
@@ -155,7 +181,7 @@
 {% endmacro %}
 
 
-{% macro export_marts_manifest(node, relation, path) %}
+{% macro export_marts_manifest(node, relation, path, columns) %}
     {#-
         `<mart>.manifest.json` beside `<mart>.parquet`: one JSON object saying what the
         file holds, written after the Parquet file and replaced atomically the same way
@@ -164,30 +190,29 @@
         manifest from the file it describes; rows are counted in the written file.
         model_version and as_of_date come from the mart's own columns when it has
         them, else from customer_segments (the marts are published together from one
-        build).
+        build). columns: export_marts_columns of the marts.
     -#}
     {#- published with the other marts in this hook, so not in dbt's relation cache -#}
     {%- set segments = api.Relation.create(
         database=relation.database, schema=relation.schema,
         identifier='customer_segments'
     ) -%}
+    {%- set segment_columns = columns.get('customer_segments', []) -%}
     {%- set fallback = {
-        'version': 'cast(null as ' ~ dbt.type_string() ~ ')',
-        'date': 'cast(null as date)',
+        'version': export_marts_column_max(
+            segments, 'model_version', 'cast(null as ' ~ dbt.type_string() ~ ')',
+            segment_columns
+        ),
+        'date': export_marts_column_max(
+            segments, 'as_of_date', 'cast(null as date)', segment_columns
+        ),
     } -%}
-    {%- if adapter.get_columns_in_relation(segments) -%}
-        {%- do fallback.update({
-            'version': export_marts_column_max(
-                segments, 'model_version', fallback['version']
-            ),
-            'date': export_marts_column_max(segments, 'as_of_date', fallback['date']),
-        }) -%}
-    {%- endif -%}
+    {%- set names = columns.get(relation.identifier | lower, []) -%}
     {%- set model_version = export_marts_column_max(
-        relation, 'model_version', fallback['version']
+        relation, 'model_version', fallback['version'], names
     ) -%}
     {%- set as_of_date = export_marts_column_max(
-        relation, 'as_of_date', fallback['date']
+        relation, 'as_of_date', fallback['date'], names
     ) -%}
     {%- set quoted_path = path | replace("'", "''") -%}
     {%- set manifest_path = path[:-8] ~ '.manifest.json' -%}
