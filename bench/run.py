@@ -55,8 +55,8 @@ from measure import BENCH, REPO, dbt_build, dbt_floor, dbt_refit_peer, peer, rel
 from render import render
 
 GENERATOR_SEED = 42
-#: The peers --peers can choose from (the floor and the DuckDB script always run).
-PEERS = ("sklearn", "spark_mllib", "dbt_refit")
+#: The peers --peers can choose from (all by default; "none" runs the builds only).
+PEERS = ("sklearn", "spark_mllib", "dbt_refit", "floor", "duckdb_script")
 #: K for the floor when no build reported one (the demo data plants four personas).
 FALLBACK_K = 4
 PACKAGES = (
@@ -185,7 +185,11 @@ def measure_size(rows: int, options: argparse.Namespace) -> dict[str, Any]:
                 options.peer_cap_seconds,
             )
     k = size["fit_build"].get("summary", {}).get("k") or FALLBACK_K
-    size["floor"] = peer("floor", "floor.py", ["--input", str(data), "--k", str(k)], run_dir, cap)
+    if "floor" in options.peers:
+        arguments = ["--input", str(data), "--k", str(k)]
+        size["floor"] = peer("floor", "floor.py", arguments, run_dir, cap)
+    if "duckdb_script" not in options.peers:
+        return size
     size["duckdb_script"] = peer(
         "duckdb_script",
         "duckdb_script.py",
@@ -218,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--peers",
         default=",".join(PEERS),
-        help=f"comma-separated peers to run (of {', '.join(PEERS)})",
+        help=f"comma-separated peers to run (of {', '.join(PEERS)}), or none",
     )
     parser.add_argument("--peer-cap-seconds", type=float, default=1800.0)
     parser.add_argument("--build-cap-seconds", type=float, default=3600.0)
@@ -241,6 +245,7 @@ def main(argv: list[str] | None = None) -> int:
     options.peer_max_rows = max(options.peer_max_rows)
     options.dbt_peer_max_rows = max(options.dbt_peer_max_rows)
     options.peers = {name.strip() for name in options.peers.split(",") if name.strip()}
+    options.peers.discard("none")
     unknown = options.peers - set(PEERS)
     if unknown:
         raise SystemExit(f"bench/run.py: unknown --peers {sorted(unknown)}; known: {PEERS}")
