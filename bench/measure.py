@@ -154,6 +154,17 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else (shutil.which("dbt") or "dbt")
 
 
+def _timed_build(
+    label: str, command: list[str], run_dir: Path, env: dict[str, str], cap: float | None
+) -> dict[str, Any]:
+    """One ``dbt build`` measured: wall time, peak memory and its run_results summary."""
+    slug = label.replace(" ", "_")
+    print(f"[bench] {label}: dbt build ...", flush=True)
+    result = {"label": label, **measure(command, run_dir / f"{slug}.log", env, cap)}
+    result.update(run_results(run_dir / "target" / "run_results.json"))
+    return result
+
+
 def dbt_build(
     label: str,
     run_dir: Path,
@@ -196,10 +207,7 @@ def dbt_build(
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
         **(extra_env or {}),
     }
-    slug = label.replace(" ", "_")
-    print(f"[bench] {label}: dbt build ...", flush=True)
-    result = {"label": label, **measure(command, run_dir / f"{slug}.log", env, cap_seconds)}
-    result.update(run_results(run_dir / "target" / "run_results.json"))
+    result = _timed_build(label, command, run_dir, env, cap_seconds)
     result["summary"] = model_summary(db_path)
     result["warehouse_bytes"] = db_path.stat().st_size if db_path.exists() else None
     print(f"[bench] {label}: {result['wall_seconds']:.1f} s ok={result['ok']}", flush=True)
@@ -256,10 +264,7 @@ def dbt_refit_peer(
         "DBT_REFIT_PEER_DB": str(db_path),
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
     }
-    slug = label.replace(" ", "_")
-    print(f"[bench] {label}: dbt build ...", flush=True)
-    result = {"label": label, **measure(command, run_dir / f"{slug}.log", env, cap_seconds)}
-    result.update(run_results(run_dir / "target" / "run_results.json"))
+    result = _timed_build(label, command, run_dir, env, cap_seconds)
     if result["ok"]:
         import duckdb
 

@@ -171,6 +171,22 @@
 {% endmacro %}
 
 
+{% macro export_marts_file_sha256(quoted_path) %}
+    {#- SQL for the SHA-256 of a written file: the profile's plugin function, which reads
+        it a block at a time (bank_segments/duckdb_plugin.py), when the connection has
+        it; else DuckDB's sha256 of the whole file read as one value, which needs the
+        file to fit in the memory limit (a profile without the plugin). -#}
+    {%- set found = run_query(
+        "select count(*) from duckdb_functions()"
+        ~ " where function_name = 'bank_segments_file_sha256'"
+    ) -%}
+    {%- if found.rows[0][0] > 0 -%}
+        {{ return("bank_segments_file_sha256('" ~ quoted_path ~ "')") }}
+    {%- endif -%}
+    {{ return("(select sha256(content) from read_blob('" ~ quoted_path ~ "'))") }}
+{% endmacro %}
+
+
 {% macro export_marts_column_max(relation, column_name, fallback_sql, names) %}
     {#- SQL for the single value of a column of the relation (its max), or
         fallback_sql when the relation has no such column (names: its columns). -#}
@@ -234,7 +250,7 @@
                         and table_schema = '{{ relation.schema }}'
                         and table_name = '{{ relation.identifier }}'
                 ) as columns,
-                (select sha256(content) from read_blob('{{ quoted_path }}')) as sha256,
+                {{ export_marts_file_sha256(quoted_path) }} as sha256,
                 '{{ invocation_id }}' as dbt_invocation_id,
                 '{{ run_started_at.strftime("%Y-%m-%dT%H:%M:%SZ") }}' as build_started_at
         )
