@@ -6,7 +6,7 @@ calls :meth:`Plugin.configure_connection` on the connection every node shares.
 ``bank_segments_file_sha256(path)`` is the SHA-256 of a file's bytes, read a block at a
 time. The export manifests need it: DuckDB's own ``sha256(content) from read_blob(path)``
 reads the whole file into one value, which fails once an export is larger than the
-memory limit (the customer mart's Parquet file is 2.5 GB at 30 million customers).
+memory limit, as the customer mart's file does at tens of millions of customers.
 """
 
 from __future__ import annotations
