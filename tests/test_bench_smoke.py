@@ -24,7 +24,7 @@ def test_harness_runs_at_1500_rows_and_renders_its_results(tmp_path: Path) -> No
             "1500",
             "--skip-seed-build",
             "--peers",
-            "sklearn,dbt_refit",
+            "sklearn,dbt_refit,floor,duckdb_script",
             "--out",
             str(out),
             "--results",
