@@ -26,7 +26,11 @@
         {%- endif -%}
     {%- endif -%}
     {#- a failed or killed build's rows go; the model reads the published rows as this -#}
-    {%- do adapter.drop_relation(increment) -%}
+    {%- set leftover = load_cached_relation(increment) -%}
+    {%- if leftover is not none -%}
+        {%- do run_query('drop ' ~ leftover.type ~ ' if exists ' ~ leftover ~ ' cascade') -%}
+        {%- do forget_cached_relations([leftover]) -%}
+    {%- endif -%}
     {%- if had_published -%}
         {%- do run_query('create or replace view ' ~ target_relation
             ~ ' as select * from ' ~ published) -%}
