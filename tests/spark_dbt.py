@@ -7,7 +7,8 @@ STEPS_JSON is a list of steps, each {"dbt": [args...]} (a dbt invocation),
 in this process too), {"sql": "..."} (a statement on the session dbt opened) or
 {"wait": FILE, "timeout": S} (wait until another process writes FILE: a JSON object of
 placeholders and what they stand for in the later steps' arguments, or
-{"failed": reason}, which stops the run). A dbt
+{"failed": reason}, which stops the run) or {"view": JOB} (a compiled view's SQL over
+other Parquet inputs, tests/spark_view.py). A dbt
 step with "fails": true is expected to fail (an error case; its success stops the run).
 The embedded Derby metastore admits one process at a time, and starting Spark costs 15-60 s,
 so the steps share the session; it takes every setting from profiles.yml (dbt opens it
@@ -55,6 +56,13 @@ def main(argv: list[str]) -> int:
             if bank_segments(step["cli"]) != 0:
                 print(f"spark_dbt: step {number} ({name}) failed", file=sys.stderr)
                 return 1
+        elif "view" in step:
+            from pyspark.sql import SparkSession
+
+            from tests.spark_view import run_view
+
+            name = "view"
+            run_view(SparkSession.builder.getOrCreate(), step["view"])
         else:
             from pyspark.sql import SparkSession
 

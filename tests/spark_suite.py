@@ -11,12 +11,14 @@ steps in order:
 2. a wait for DuckDB's model version, which this process exports meanwhile;
 3. `bank-segments fit --target spark` into the registry folder holding DuckDB's version,
    the whole project built on Spark scoring with DuckDB's version (every data and unit
-   test), an older month planted in the history and AS_OF loaded again.
+   test), an older month planted in the history and AS_OF loaded again;
+4. the explanations view's compiled Spark SQL run over 200,000 generated customers
+   scored with DuckDB's version (tests/spark_view.py), on the same session.
 
 While Spark starts and stages, this process builds the demo on DuckDB from the same
-Parquet input, exports its model version into the registry folder, then stages every CSV
-file on DuckDB. :func:`run` returns what both test modules read; tests/conftest.py runs it
-once per session (fixture ``spark_suite``).
+Parquet input, exports its model version into the registry folder, writes the 200,000
+customers of step 4, then stages every CSV file on DuckDB. :func:`run` returns what both
+test modules read; tests/conftest.py runs it once per session (fixture ``spark_suite``).
 """
 
 from __future__ import annotations
@@ -27,15 +29,20 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import duckdb
+import numpy as np
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from bank_segments.cli import export_model_version
-from bank_segments.generator import ATTRIBUTES, generate_customers
+from bank_segments.generator import ATTRIBUTES, WAREHOUSE_ATTRIBUTES, generate_customers
+from bank_segments.segment_model import score
 from bank_segments.spark_fit import registry_glob
-from tests.dbt_runner import REPO, run_dbt
+from tests.dbt_runner import REPO, DbtRun, run_dbt
+from tests.test_explanations import active_model
 
 SCHEMA = "bank_segments"
 AS_OF = "2026-10-31"
@@ -55,6 +62,10 @@ STAGING = ["--select", "stg_customers__input", "stg_customers__checked", "stg_cu
 BAD_ROWS = {4: ("Income", "n/a"), 8: ("Age", "")}
 #: the placeholder in the Spark steps that the wait step replaces by DuckDB's version
 DUCKDB_VERSION = "@DUCKDB_MODEL_VERSION@"
+#: customers the explanations view is run over on Spark (step 4)
+EXPLAINED_ROWS = 200_000
+#: the explanations view as dbt compiled it, under the Spark build's target path
+EXPLANATIONS_SQL = "dbt_project/models/explanations/customer_segment_explanations.sql"
 
 
 def _csv_rows() -> list[dict[str, str]]:
@@ -222,6 +233,47 @@ def _duckdb_model(workdir: Path, demo: Path, registry: Path, ready: Path) -> dic
     return {"run": run, "model_file": exported}
 
 
+def explanation_inputs(run: DbtRun, folder: Path) -> dict[str, Path]:
+    """EXPLAINED_ROWS generated customers scored with the build's active version, as the
+    explanations view reads them: customer_segments (attributes, engineered features as
+    int_customer_features computes them, cluster, persona, margin) and
+    segment_model_personas, each a Parquet file in ``folder``."""
+    folder.mkdir()
+    with run.connect() as con:
+        model = active_model(con)
+        personas = con.sql("select * from segment_model_personas").to_arrow_table()
+    (version,) = {str(v) for v in personas.column("model_version").to_pylist()}
+    customers = generate_customers(EXPLAINED_ROWS, seed=31).customers.sort_by("CustomerID")
+    attributes = {
+        warehouse: customers.column(name).to_numpy().astype(np.float64)
+        for name, warehouse in zip(ATTRIBUTES, WAREHOUSE_ATTRIBUTES, strict=True)
+    }
+    attributes["spending_ratio"] = attributes["monthly_spending"] / attributes["income"]
+    attributes["engagement_score"] = attributes["app_usage_score"] * 2 - attributes["support_calls"]
+    attributes["clv_proxy"] = attributes["avg_account_balance"] * attributes["account_tenure"] / 10
+    scores = score(np.column_stack([attributes[f] for f in model.params.segment_features]), model)
+    names = {row["cluster_id"]: row for row in personas.to_pylist()}
+    cluster_ids = scores.cluster_id.tolist()
+    segments = pa.table({
+        "customer_id": customers.column("CustomerID"),
+        "as_of_date": pa.array([date.fromisoformat(AS_OF)] * len(cluster_ids)),
+        "model_version": pa.array([version] * len(cluster_ids)),
+        "cluster_id": pa.array(cluster_ids, type=pa.int32()),
+        "persona_id": pa.array([names[c]["persona_id"] for c in cluster_ids]),
+        "persona_name": pa.array([names[c]["persona_name"] for c in cluster_ids]),
+        "segment_margin": pa.array(scores.margin),
+        "is_low_confidence": pa.array(scores.margin < 0.5),
+        **{name: pa.array(column) for name, column in attributes.items()},
+    })  # fmt: skip
+    paths = {
+        "bank_segments.customer_segments": folder / "segments.parquet",
+        "bank_segments.segment_model_personas": folder / "personas.parquet",
+    }
+    pq.write_table(segments, paths["bank_segments.customer_segments"])
+    pq.write_table(personas, paths["bank_segments.segment_model_personas"])
+    return paths
+
+
 def _tell(ready: Path, message: dict[str, str]) -> None:
     """Write the message whole, then rename it into place: the reader never sees half."""
     partial = ready.with_name(ready.name + ".partial")
@@ -243,10 +295,25 @@ def run(workdir: Path) -> dict:
     ready = workdir / "duckdb_model.json"
     spark = workdir / "spark_steps"
     logs = ["--log-path", str(spark / "logs")]
+    explained = workdir / "explained"
+    explained_ready = workdir / "explained.json"
+    explain_job = {
+        "sql": str(spark / "build" / "compiled" / "bank_segments" / EXPLANATIONS_SQL),
+        "tables": {
+            table: str(explained / f"{name}.parquet")
+            for table, name in (
+                ("bank_segments.customer_segments", "segments"),
+                ("bank_segments.segment_model_personas", "personas"),
+            )
+        },
+        "out": str(explained / "explanations"),
+    }
     steps = [
         *_csv_steps(files, lake, [missing, not_gzip], [*logs, "--target-path", str(spark / "csv")]),
         {"wait": str(ready), "timeout": 1200},
         *_demo_steps(spark, demo, registry, logs),
+        {"wait": str(explained_ready), "timeout": 600},
+        {"view": explain_job},
     ]
     env = {
         **os.environ,
@@ -268,6 +335,11 @@ def run(workdir: Path) -> dict:
         )
     try:
         duckdb_demo = _duckdb_model(workdir / "duck", demo, registry, ready)
+        try:
+            explanation_inputs(duckdb_demo["run"], explained)
+        finally:
+            _tell(explained_ready, {} if (explained / "personas.parquet").exists()
+                  else {"failed": "the explanations' inputs were not written"})  # fmt: skip
         duck_csv = {
             name: run_dbt(
                 workdir / f"duck_{name}",
@@ -297,4 +369,6 @@ def run(workdir: Path) -> dict:
         # what dbt compiled for the Spark build (the views' Spark SQL)
         "compiled": spark / "build" / "compiled" / "bank_segments",
         "csv": {"files": files, "duck": duck_csv, "missing": missing, "not_gzip": not_gzip},
+        # the explanations view on Spark over EXPLAINED_ROWS customers (step 4)
+        "explained": {"inputs": explained, "out": Path(explain_job["out"])},
     }

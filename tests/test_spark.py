@@ -27,11 +27,7 @@ from __future__ import annotations
 
 import json
 import math
-import subprocess
-import sys
-from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 import duckdb
 import numpy as np
@@ -40,17 +36,15 @@ import pyarrow.parquet as pq
 import pytest
 
 from bank_segments.fit_params import fit_params_from_config
-from bank_segments.generator import ATTRIBUTES, WAREHOUSE_ATTRIBUTES, generate_customers
 from bank_segments.registry import fit_registry_row, fit_sample_arrays, plan_build
 from bank_segments.segment_model import explain, score
-from tests.dbt_runner import REPO, DbtRun
-from tests.spark_suite import AS_OF, EARLIER, EARLIER_ROWS
+from tests.dbt_runner import DbtRun
+from tests.spark_suite import AS_OF, EARLIER, EARLIER_ROWS, EXPLAINED_ROWS
 from tests.test_explanations import active_model, assert_view_matches
 
 pytestmark = pytest.mark.spark
 
 REL = 1e-9
-EXPLANATIONS_SQL = "dbt_project/models/explanations/customer_segment_explanations.sql"
 MARTS = {
     "customer_segments": "customer_id",
     "segment_profiles": "cluster_id",
@@ -179,58 +173,21 @@ def test_the_explanations_view_matches_duckdb(spark_build: dict, duckdb_demo: di
 
 
 def test_the_explanations_on_spark_equal_numpy_for_200k_customers(
-    spark_suite: dict, duckdb_demo: dict, tmp_path: Path
+    spark_suite: dict, duckdb_demo: dict
 ) -> None:
     """The view's Spark SQL, as dbt compiled it for the build, run by Spark over 200,000
-    generated customers scored with DuckDB's version: every customer's runner-up, squared
-    margin and reasons equal NumPy's (explain), and the contributions add up to the
-    squared margin within 1e-9 relative."""
+    generated customers scored with DuckDB's version (tests/spark_suite.py, step 4):
+    every customer's runner-up, squared margin and reasons equal NumPy's (explain), and
+    the contributions add up to the squared margin within 1e-9 relative."""
     with duckdb_demo["run"].connect() as con:
         model = active_model(con)
-        personas = con.sql("select * from segment_model_personas").to_arrow_table()
-    (version,) = {str(v) for v in personas.column("model_version").to_pylist()}
-    customers = generate_customers(200_000, seed=31).customers.sort_by("CustomerID")
-    attributes = {
-        warehouse: customers.column(name).to_numpy().astype(np.float64)
-        for name, warehouse in zip(ATTRIBUTES, WAREHOUSE_ATTRIBUTES, strict=True)
-    }
-    # the engineered features as int_customer_features computes them
-    attributes["spending_ratio"] = attributes["monthly_spending"] / attributes["income"]
-    attributes["engagement_score"] = attributes["app_usage_score"] * 2 - attributes["support_calls"]
-    attributes["clv_proxy"] = attributes["avg_account_balance"] * attributes["account_tenure"] / 10
-    values = np.column_stack([attributes[f] for f in model.params.segment_features])
-    scores = score(values, model)
-    names = {row["cluster_id"]: row for row in personas.to_pylist()}
-    cluster_ids = scores.cluster_id.tolist()
-    segments = pa.table({
-        "customer_id": customers.column("CustomerID"),
-        "as_of_date": pa.array([date.fromisoformat(AS_OF)] * len(cluster_ids)),
-        "model_version": pa.array([version] * len(cluster_ids)),
-        "cluster_id": pa.array(cluster_ids, type=pa.int32()),
-        "persona_id": pa.array([names[c]["persona_id"] for c in cluster_ids]),
-        "persona_name": pa.array([names[c]["persona_name"] for c in cluster_ids]),
-        "segment_margin": pa.array(scores.margin),
-        "is_low_confidence": pa.array(scores.margin < 0.5),
-        **{name: pa.array(column) for name, column in attributes.items()},
-    })  # fmt: skip
-    pq.write_table(segments, tmp_path / "segments.parquet")
-    pq.write_table(personas, tmp_path / "personas.parquet")
-    sql = spark_suite["compiled"] / EXPLANATIONS_SQL
-    job = {
-        "sql": str(sql),
-        "tables": {
-            "bank_segments.customer_segments": str(tmp_path / "segments.parquet"),
-            "bank_segments.segment_model_personas": str(tmp_path / "personas.parquet"),
-        },
-        "out": str(tmp_path / "explanations"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "tests.spark_view", json.dumps(job)],
-        cwd=REPO, capture_output=True, text=True, timeout=900,
-    )  # fmt: skip
-    assert done.returncode == 0, (done.stdout + done.stderr)[-4000:]
-    view = pq.read_table(tmp_path / "explanations").sort_by("customer_id")
-    assert view.num_rows == 200_000
+    inputs = pq.read_table(spark_suite["explained"]["inputs"] / "segments.parquet")
+    assert inputs.num_rows == EXPLAINED_ROWS
+    values = np.column_stack([inputs.column(f).to_numpy() for f in model.params.segment_features])
+    # the inputs' segments are NumPy's scoring of them
+    assert inputs.column("cluster_id").to_pylist() == score(values, model).cluster_id.tolist()
+    view = pq.read_table(spark_suite["explained"]["out"]).sort_by("customer_id")
+    assert view.column("customer_id").to_pylist() == inputs.column("customer_id").to_pylist()
     assert view.column("is_low_confidence").to_numpy().sum() > 0  # borderline ones too
     assert_view_matches(view, explain(values, model), list(model.features))
 
