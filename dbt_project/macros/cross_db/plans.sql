@@ -33,3 +33,22 @@
     ) as windowed
     where plan_barrier_rows >= 1
 {%- endmacro %}
+
+
+{% macro cross_db_not_materialized() %}
+    {#- Written between a CTE's name and `as (`: the engine reads the CTE's input again
+        for each query part that uses it instead of materializing it once for all of
+        them. DuckDB materializes a CTE that several parts read, and fanning a
+        customer-sized table out to many readers cost more than scanning it again
+        (int_segment_measures reads its customers 27 times). -#}
+    {{ return(adapter.dispatch('cross_db_not_materialized', 'bank_segments')()) }}
+{% endmacro %}
+
+
+{% macro default__cross_db_not_materialized() -%}
+    not materialized
+{%- endmacro %}
+
+
+{% macro spark__cross_db_not_materialized() -%}
+{%- endmacro %}
