@@ -1,9 +1,10 @@
 """The project's DuckDB table, view and test materializations, on a project of their own.
 
 A few models on DuckDB built one after the other, each step checking what DuckDB holds:
-a table replaced by a new one, a table becoming a view and back, a model whose SQL fails
-leaving the old table and its rows, a half-made table of a killed build cleared away, a
-failing test's stored rows replaced by the next run's, and a foreign key refused.
+a table replaced by a new one, post-hooks run, a table becoming a view and back, a model
+whose SQL fails leaving the old table and its rows, a half-made table of a killed build
+cleared away, a failing test's stored rows replaced by the next run's, and a foreign key
+refused.
 """
 
 from __future__ import annotations
@@ -44,14 +45,20 @@ lean:
     dev: {type: duckdb, path: "%s", schema: work, threads: 1}
 """
 
+#: a post-hook: a table named after the model, made after it is built
+AFTER = "'create or replace table {{ this.schema }}.after_{{ this.identifier }} as select 1 as ran'"
+
 MODELS = {
     # rows 0 .. rows-1; var fail swaps in SQL DuckDB cannot bind
     "accounts.sql": (
-        "{{ config(materialized='table') }}\n"
+        "{{ config(materialized='table', post_hook=" + AFTER + ") }}\n"
         "{% if var('fail', false) %}select * from no_such_table\n"
         "{% else %}select range as id from range({{ var('rows', 3) }}){% endif %}\n"
     ),
-    "accounts_view.sql": "select id * 10 as id_x10 from {{ ref('accounts') }}\n",
+    "accounts_view.sql": (
+        "{{ config(post_hook=" + AFTER + ") }}\n"
+        "select id * 10 as id_x10 from {{ ref('accounts') }}\n"
+    ),
     # a table or a view as var shape says
     "shape.sql": (
         "{{ config(materialized=var('shape', 'table')) }}\n"
@@ -132,6 +139,9 @@ def test_tables_views_and_stored_failures_are_replaced_in_place(project: Path) -
         "work.accounts_view": "VIEW",
         "work.shape": "BASE TABLE",
         "work_dbt_test__audit.ids_below_max": "VIEW",
+        # the post-hooks of the table and the view ran
+        "work.after_accounts": "BASE TABLE",
+        "work.after_accounts_view": "BASE TABLE",
     }
     assert query(project, "select * from work.shape") == [(3,)]
 

@@ -46,3 +46,16 @@
         {{ sql }}
     )
 {% endmacro %}
+
+
+{% macro finish_replaced_relation(relation, existing) %}
+    {#- What the table and view materializations do after the swap, as dbt's own do:
+        the post-hooks inside the transaction, grants (revoked where the old relation
+        had them), persist_docs, the commit, then the post-hooks outside it. -#}
+    {{ run_hooks(post_hooks, inside_transaction=True) }}
+    {%- do apply_grants(relation, config.get('grants'),
+        should_revoke=should_revoke(existing, full_refresh_mode=True)) -%}
+    {%- do persist_docs(relation, model) -%}
+    {%- do adapter.commit() -%}
+    {{ run_hooks(post_hooks, inside_transaction=False) }}
+{% endmacro %}

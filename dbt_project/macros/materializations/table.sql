@@ -26,7 +26,6 @@
     {%- set target_relation = this.incorporate(type='table') -%}
     {%- set intermediate = make_intermediate_relation(target_relation) -%}
     {%- set leftover = load_cached_relation(intermediate) -%}
-    {%- set grant_config = config.get('grants') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
@@ -49,12 +48,7 @@
     {%- do forget_cached_relations([existing, leftover]) -%}
 
     {%- do create_indexes(target_relation) -%}
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {%- do apply_grants(target_relation, grant_config,
-        should_revoke=should_revoke(existing, full_refresh_mode=True)) -%}
-    {%- do persist_docs(target_relation, model) -%}
-    {%- do adapter.commit() -%}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ finish_replaced_relation(target_relation, existing) }}
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
 
@@ -63,7 +57,6 @@
     {%- do refuse_foreign_keys(model) -%}
     {%- set existing = load_cached_relation(this) -%}
     {%- set target_relation = this.incorporate(type='view') -%}
-    {%- set grant_config = config.get('grants') -%}
 
     {{ run_hooks(pre_hooks, inside_transaction=False) }}
     {{ run_hooks(pre_hooks, inside_transaction=True) }}
@@ -78,11 +71,6 @@
     {%- endcall -%}
     {%- do forget_cached_relations([existing]) -%}
 
-    {{ run_hooks(post_hooks, inside_transaction=True) }}
-    {%- do apply_grants(target_relation, grant_config,
-        should_revoke=should_revoke(existing, full_refresh_mode=True)) -%}
-    {%- do persist_docs(target_relation, model) -%}
-    {%- do adapter.commit() -%}
-    {{ run_hooks(post_hooks, inside_transaction=False) }}
+    {{ finish_replaced_relation(target_relation, existing) }}
     {{ return({'relations': [target_relation]}) }}
 {% endmaterialization %}
