@@ -33,6 +33,12 @@ DATA_LAYER = (
     "cautious",
 )
 ROWS = 200
+#: The ten attributes as the marts name them.
+ATTRIBUTE_COLUMNS = (
+    "age", "income", "credit_score", "account_tenure", "monthly_spending",
+    "transaction_frequency", "avg_account_balance", "num_products", "app_usage_score",
+    "support_calls",
+)  # fmt: skip
 
 
 def _rows(seed: int = 21, rows: int = ROWS) -> list[dict[str, str]]:
@@ -376,6 +382,65 @@ def test_mostly_bad_file_on_a_good_build_explains_itself_and_keeps_the_good_buil
     assert data.meta["invocation_id"] == good_invocation
     assert data.meta["later_failed"]
     assert data.quality["rows_read"] == good_segments + data.quality["rows_quarantined"]
+
+
+def test_a_month_that_leaves_a_segment_empty_stops_in_one_line_and_refit_mends_it(
+    tmp_path: Path, demo_build: DbtRun
+) -> None:
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_build.database, database)
+    with demo_build.connect_published() as con:
+        version, cluster, name = con.execute(
+            "select model_version, cluster_id, persona_name from segment_profiles"
+            " order by customers, cluster_id limit 1"
+        ).fetchall()[0]
+        segments = con.execute("select count(*) from segment_profiles").fetchall()[0][0]
+        # the demo's customers without the smallest segment's, in shuffled order, as a
+        # CSV another tool wrote: every other customer keeps the stored model's segment
+        columns = ", ".join(["customer_id", *ATTRIBUTE_COLUMNS])
+        table = con.sql(
+            f"select {columns} from customer_segments where cluster_id <> {cluster}"
+        ).to_arrow_table()
+        table = table.take(np.random.default_rng(7).permutation(table.num_rows))
+        published = con.execute("select invocation_id from build_log where published").fetchall()
+    month = tmp_path / "month.csv"
+    write_table(table, month)
+
+    run = run_dbt(
+        tmp_path / "scored", "build", database=database, dbt_vars={"customers_path": str(month)}
+    )
+
+    output = _one_line_error(run)
+    assert (
+        f"customers_path '{month}': no customer falls in segment {cluster} ({name}) of model"
+        f" {version}, which this build scores with ({table.num_rows} customers in"
+        f" {segments - 1} of its {segments} segments)"
+    ) in output, output[-3000:]
+    assert "refit (--vars '{refit: true}')" in output
+    # the per-segment marts were not built on a month they cannot describe
+    statuses = {r["unique_id"].split(".")[-1]: r["status"] for r in run.results()}
+    assert statuses["assert_every_segment_has_customers"] == "error"
+    assert statuses["segment_profiles"] == "skipped"
+    assert sum(status in {"fail", "error"} for status in statuses.values()) == 1
+    with run.connect_published() as con:
+        assert (
+            con.execute("select invocation_id from build_log where published").fetchall()
+            == published
+        )
+
+    refit = run_dbt(
+        tmp_path / "refit",
+        "build",
+        database=database,
+        dbt_vars={"customers_path": str(month), "refit": True},
+    )
+
+    assert refit.returncode == 0, refit.output[-3000:]
+    with refit.connect_published() as con:
+        assert con.execute("select count(*) from customer_segments").fetchone()[0] == (
+            table.num_rows
+        )
+        assert con.execute("select min(customers) from segment_profiles").fetchone()[0] > 0
 
 
 def test_report_refuses_a_warehouse_never_published(tmp_path: Path) -> None:

@@ -108,3 +108,38 @@
             ~ " ones.") }}
     {%- endif -%}
 {% endmacro %}
+
+{% macro refuse_empty_segments(customers, personas) %}
+    {#- Stop the build in one line when a segment of the model this build scores with
+        gets no customer: the per-segment marts need every segment, and the month no
+        longer looks like the data the model was fitted on. -#}
+    {%- if load_relation(customers) is none or load_relation(personas) is none -%}
+        {{ return('') }}
+    {%- endif -%}
+    {%- set result = run_query(
+        "select personas.cluster_id, personas.persona_name, personas.model_version,"
+        ~ " count(customers.customer_id) as customers"
+        ~ " from " ~ personas ~ " as personas left join " ~ customers ~ " as customers"
+        ~ " on personas.cluster_id = customers.cluster_id"
+        ~ " group by personas.cluster_id, personas.persona_name, personas.model_version"
+        ~ " order by personas.cluster_id") -%}
+    {%- set empty = [] -%}
+    {%- set scored = result.columns['customers'].values() | map('int') | sum -%}
+    {%- for row in result.rows if row['customers'] | int == 0 -%}
+        {%- do empty.append("segment " ~ row['cluster_id'] ~ " (" ~ row['persona_name']
+            ~ ")") -%}
+    {%- endfor -%}
+    {%- if empty and result.rows -%}
+        {%- set first = result.rows[0] -%}
+        {{ exceptions.raise_compiler_error(
+            "customers_path '" ~ (bank_var('customers_path') or 'demo_customers') ~ "': "
+            ~ "no customer falls in " ~ empty | join(', ') ~ " of model "
+            ~ first['model_version'] ~ ", which this build scores with ("
+            ~ scored ~ " customers in " ~ (result.rows | length - empty | length)
+            ~ " of its " ~ result.rows | length ~ " segments). The input no longer looks"
+            ~ " like the data the model was fitted on: refit (--vars '{refit: true}');"
+            ~ " a candidate build (fit_candidate) scores with this model too and stops"
+            ~ " here as well. Nothing was published; the last green build stays in main.")
+        }}
+    {%- endif -%}
+{% endmacro %}
