@@ -295,6 +295,25 @@ def test_missing_required_column_fails_naming_the_column(tmp_path: Path) -> None
     assert "Traceback" not in run.output
 
 
+def test_a_renamed_column_is_named_beside_the_missing_attribute(tmp_path: Path) -> None:
+    rows = _text_rows(generate_customers(20, seed=5).customers)
+    path = tmp_path / "renamed.csv"
+    header = ["Annual Income" if name == "Income" else name for name in ["CustomerID", *ATTRIBUTES]]
+    columns = ["CustomerID", *ATTRIBUTES]
+    path.write_text("\n".join([",".join(header)] + [",".join(r[c] for c in columns) for r in rows]))
+
+    run = _build_input_model(tmp_path, path)
+
+    assert run.returncode != 0
+    assert (
+        f"customers_path '{path}' is missing required column(s): income (Income)."
+    ) in run.output
+    assert "Its other columns: 'Annual Income'; if one of them holds a missing attribute" in (
+        run.output
+    )
+    assert "Traceback" not in run.output
+
+
 def test_nonexistent_path_fails_naming_the_path(tmp_path: Path) -> None:
     path = tmp_path / "nowhere" / "customers.csv"
 

@@ -209,6 +209,26 @@ def test_semicolon_file_with_decimal_commas_is_detected(tmp_path: Path) -> None:
     assert income[0][0] == pytest.approx(float(rows[0]["Income"]))
 
 
+@pytest.mark.parametrize("amount", ['"${:,.2f}"', "{:.2f} EUR"], ids=["dollar-sign", "code"])
+def test_amounts_with_a_currency_sign_are_refused_as_such_not_as_decimal_commas(
+    tmp_path: Path, amount: str
+) -> None:
+    rows = _rows()
+    money = ("Income", "MonthlySpending", "AvgAccountBalance")
+    body = [
+        [amount.format(float(row[name])) if name in money else row[name] for name in ATTRIBUTES]
+        for row in rows
+    ]
+    path = _write(tmp_path / "usd.csv", list(ATTRIBUTES), body)
+
+    output = _one_line_error(_build(tmp_path, path))
+
+    assert f"{ROWS} of {ROWS} input rows (100.0%) were quarantined" in output
+    assert "carry a currency sign or code: export " in output
+    assert "as plain numbers (52300.10; thousands separators may stay)" in output
+    assert "decimal commas" not in output
+
+
 def test_quoted_thousands_separators_parse(tmp_path: Path) -> None:
     rows = _rows()
     body = []

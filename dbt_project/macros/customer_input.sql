@@ -323,6 +323,10 @@
         {%- if file['columns'] | length == 1 -%}
             {%- set hint = " The file was read as one column: set the var csv_delimiter"
                 ~ " (e.g. --vars '{csv_delimiter: \";\"}')." -%}
+        {%- elif ignored -%}
+            {%- set hint = " Its other columns: '" ~ ignored | join("', '") ~ "'; if one"
+                ~ " of them holds a missing attribute under another name, rename it in the"
+                ~ " export, or read a view that renames it (var customers_table)." -%}
         {%- endif -%}
         {{ exceptions.raise_compiler_error(
             customer_source_label(file) ~ " is missing required column(s): "

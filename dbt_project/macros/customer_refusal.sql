@@ -14,14 +14,22 @@
     {%- set examples = [top['example_1_raw_value'], top['example_2_raw_value']]
         | reject('none') | map('string') | list -%}
     {%- set shown = examples | map('tojson') | join(', ') -%}
-    {%- set marks = namespace(comma=false, semicolon=false) -%}
+    {%- set marks = namespace(comma=false, semicolon=false, currency=false) -%}
     {%- for example in examples -%}
         {%- set marks.comma = marks.comma or ',' in example -%}
         {%- set marks.semicolon = marks.semicolon or ';' in example -%}
+        {#- a currency sign, or a three-letter code before or after the amount -#}
+        {%- set marks.currency = marks.currency or modules.re.search(
+            '[$€£¥₹]|^ *[A-Za-z]{3} *[-+0-9]|[0-9.,] *[A-Za-z]{3} *$',
+            example) is not none -%}
     {%- endfor -%}
     {%- set lead = ("%.0f" | format(100 * top['share_of_input'])) ~ "% of rows fail with '"
         ~ reason ~ "'" -%}
-    {%- if reason.endswith('not a number') and marks.comma -%}
+    {%- if reason.endswith('not a number') and marks.currency -%}
+        {{ return(lead ~ " and values such as " ~ shown ~ " carry a currency sign or code:"
+            ~ " export " ~ column ~ " as plain numbers (52300.10; thousands separators"
+            ~ " may stay), all in one currency.") }}
+    {%- elif reason.endswith('not a number') and marks.comma -%}
         {{ return(lead ~ " and values such as " ~ shown ~ " carry a comma: the file looks"
             ~ " written with decimal commas; set --vars '{csv_decimal_separator: \",\"}'"
             ~ " (and csv_delimiter if columns are ';'-separated).") }}
