@@ -8,6 +8,7 @@ builds select only staging and features, like tests/test_bring_your_own.py.
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import json
 import shutil
@@ -227,6 +228,49 @@ def test_amounts_with_a_currency_sign_are_refused_as_such_not_as_decimal_commas(
     assert "carry a currency sign or code: export " in output
     assert "as plain numbers (52300.10; thousands separators may stay)" in output
     assert "decimal commas" not in output
+
+
+@pytest.mark.parametrize("name", ["customers.tsv", "CUSTOMERS.TXT", "customers.txt.gz"])
+def test_tab_separated_text_files_load_whatever_their_ending(tmp_path: Path, name: str) -> None:
+    rows = _rows()
+    text = "\n".join(
+        ["\t".join(ATTRIBUTES)] + ["\t".join(row[a] for a in ATTRIBUTES) for row in rows]
+    )
+    path = tmp_path / name
+    data = (text + "\n").encode()
+    path.write_bytes(gzip.compress(data, mtime=0) if name.endswith(".gz") else data)
+
+    run = _build(tmp_path, path)
+
+    _assert_all_valid(run, ROWS)
+    assert f'customers_path \'{path}\': read as utf-8, delimiter "\\t", decimal mark "."' in (
+        run.output
+    )
+    with run.connect() as con:
+        income = con.execute("select income from stg_customers order by source_row_number")
+        assert income.fetchall()[0][0] == float(rows[0]["Income"])
+
+
+@pytest.mark.parametrize(
+    ("name", "fix"),
+    [
+        ("book.xlsx", "save the sheet as CSV UTF-8 (File > Save As) or export it as Parquet."),
+        ("customers.zip", "extract the file (or compress it with gzip: customers.csv.gz)."),
+        ("customers.json", "export it as CSV (any delimiter) or Parquet."),
+    ],
+)
+def test_other_file_kinds_are_refused_saying_how_to_export_them(
+    tmp_path: Path, name: str, fix: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(b"PK\x03\x04 not a customer file")
+
+    output = _one_line_error(_build(tmp_path, path))
+
+    assert (
+        f"customers_path '{path}' must be a delimited text file (.csv, .csv.gz, .tsv, .tsv.gz,"
+        f" .txt, .txt.gz) or .parquet: {fix}"
+    ) in output
 
 
 def test_quoted_thousands_separators_parse(tmp_path: Path) -> None:

@@ -110,7 +110,7 @@ def test_detection_is_logged_on_spark(builds: dict) -> None:
 def test_a_missing_file_is_duckdbs_one_line_naming_it_and_the_fix(builds: dict) -> None:
     message = (
         f"customers_path '{builds['missing']}' does not exist or is not readable: give the "
-        "path of a .csv, .csv.gz or .parquet file"
+        "path of a .csv, .tsv, .txt (each possibly .gz) or .parquet file"
     )
     assert message in builds["output"]  # DuckDB's: tests/test_bring_your_own.py
     assert "PATH_NOT_FOUND" not in builds["output"]
@@ -120,7 +120,7 @@ def test_a_csv_gz_that_is_not_gzip_is_one_line_on_spark(builds: dict) -> None:
     output = builds["output"]
     assert (
         f"customers_path '{builds['not_gzip']}' is empty or not readable as text: it needs a "
-        "header line and one row per customer; a .csv.gz file must be gzip-compressed"
+        "header line and one row per customer; a .gz file must be gzip-compressed"
     ) in output
     # (DuckDB stops earlier, in its own one line: "Input is not a GZIP stream: <path>")
     assert "\tat org.apache" not in output and "Py4JJavaError" not in output

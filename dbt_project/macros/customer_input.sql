@@ -55,6 +55,13 @@
 {% endmacro %}
 
 
+{% macro customer_text_suffixes() %}
+    {#- The endings of the delimited text files customers_path reads (the delimiter is
+        found from the header line whatever the ending; .gz ones are gzip-compressed). -#}
+    {{ return(('.csv', '.csv.gz', '.tsv', '.tsv.gz', '.txt', '.txt.gz')) }}
+{% endmacro %}
+
+
 {% macro customer_csv_format(path) %}
     {#-
         How to read the CSV at `path`: {'encoding', 'delimiter', 'decimal', 'header'}.
@@ -67,7 +74,7 @@
         {%- if raw | length == 0 -%}
             {{ exceptions.raise_compiler_error(
                 "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
-                ~ " header line and one row per customer; a .csv.gz file must be"
+                ~ " header line and one row per customer; a .gz file must be"
                 ~ " gzip-compressed") }}
         {%- endif -%}
         {#- no BOM: UTF-16 when NUL is every other byte, not for one stray NUL -#}
@@ -99,7 +106,7 @@
     {%- if lines | length == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' is empty or not readable as text: it needs a"
-            ~ " header line and one row per customer; a .csv.gz file must be"
+            ~ " header line and one row per customer; a .gz file must be"
             ~ " gzip-compressed") }}
     {%- endif -%}
     {#- The header is the first line that is not blank (blank lines before it are
@@ -217,12 +224,18 @@
     {%- set lowered = path | lower -%}
     {%- if lowered.endswith('.parquet') -%}
         {%- set kind = 'parquet' -%}
-    {%- elif lowered.endswith('.csv') or lowered.endswith('.csv.gz') -%}
+    {%- elif lowered.endswith(customer_text_suffixes()) -%}
         {%- set kind = 'csv' -%}
     {%- else -%}
+        {%- set fix = 'export it as CSV (any delimiter) or Parquet' -%}
+        {%- if lowered.endswith(('.xlsx', '.xls', '.xlsm', '.ods')) -%}
+            {%- set fix = 'save the sheet as CSV UTF-8 (File > Save As) or export it as Parquet' -%}
+        {%- elif lowered.endswith(('.zip', '.7z', '.bz2', '.xz', '.zst')) -%}
+            {%- set fix = 'extract the file (or compress it with gzip: customers.csv.gz)' -%}
+        {%- endif -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ path ~ "' must end in .csv, .csv.gz or .parquet"
-        ) }}
+            "customers_path '" ~ path ~ "' must be a delimited text file ("
+            ~ customer_text_suffixes() | join(', ') ~ ") or .parquet: " ~ fix ~ ".") }}
     {%- endif -%}
     {%- if not execute -%}
         {{ return({'path': path, 'kind': kind, 'reader': 'customer_file', 'columns': [],
@@ -233,7 +246,8 @@
     {%- if found.columns[0].values()[0] == 0 -%}
         {{ exceptions.raise_compiler_error(
             "customers_path '" ~ path ~ "' does not exist or is not readable: give"
-            ~ " the path of a .csv, .csv.gz or .parquet file, absolute or relative to the"
+            ~ " the path of a .csv, .tsv, .txt (each possibly .gz) or .parquet file,"
+            ~ " absolute or relative to the"
             ~ " folder dbt runs in") }}
     {%- endif -%}
 
@@ -269,7 +283,7 @@
     {%- set path = bank_var('customers_path') -%}
     {%- set configured = bank_var('csv_decimal_separator') -%}
     {%- if configured is not none or path is none or not execute
-        or not (path | lower).endswith(('.csv', '.csv.gz')) -%}
+        or not (path | lower).endswith(customer_text_suffixes()) -%}
         {{ return(configured or '.') }}
     {%- endif -%}
     {{ return(customer_csv_format(path)['decimal']) }}
