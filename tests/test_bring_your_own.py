@@ -141,6 +141,10 @@ def test_messy_csv_surrogate_ids_are_file_row_numbers(
         assert customer_id == str(row_number)
         assert income == pytest.approx(float(rows[row_number - 1]["Income"]))
         assert support_calls == int(rows[row_number - 1]["SupportCalls"])
+    # and the build says what row-number ids mean for the history
+    assert ": no CustomerID column, so each customer's id is its row number; the history" in (
+        messy_build.output
+    )
 
 
 def test_messy_csv_features_for_every_valid_customer(messy_build: DbtRun) -> None:

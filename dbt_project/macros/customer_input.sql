@@ -353,6 +353,13 @@
         {{ log(customer_source_label(file) ~ ": ignoring column(s) "
             ~ ignored | join(', '), info=true) }}
     {%- endif -%}
+    {%- if execute and 'customer_id' not in found -%}
+        {{ log(customer_source_label(file) ~ ": no CustomerID column, so each customer's"
+            ~ " id is its row number; the history, migration and changed-customer tables"
+            ~ " match customers across months by id, which holds only if every month's"
+            ~ " file lists the same customers in the same order. Add the bank's customer"
+            ~ " id column to the export.", info=true) }}
+    {%- endif -%}
     {{ return(found) }}
 {% endmacro %}
 
