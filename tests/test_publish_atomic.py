@@ -242,3 +242,33 @@ def test_an_unwritable_exports_folder_fails_the_build_and_is_logged(
     )
     assert run.returncode != 0
     assert _exports_of_last_published_build(warehouse) == "pending"
+
+
+def test_build_times_are_utc_on_a_machine_in_another_time_zone(
+    tmp_path: Path, demo_build: DbtRun, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import datetime as dt
+
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(demo_build.database, database)
+    # DuckDB takes its time zone from the machine's when a process first connects: a
+    # process of its own (not a fork of the suite's dbt server), on New York time
+    monkeypatch.setenv("BANK_SEGMENTS_TEST_FORK", "0")
+    before = dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)
+    run = run_dbt(
+        tmp_path,
+        "build",
+        "--select",
+        "stg_customers__input",
+        database=database,
+        env={"TZ": "America/New_York"},
+    )
+    after = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    assert run.returncode == 0, run.output[-3000:]
+    with duckdb.connect(str(database), read_only=True) as con:
+        started, finished = con.execute(
+            "select started_at, finished_at from main.build_log"
+            " where invocation_id = (select max_by(invocation_id, started_at) from main.build_log)"
+        ).fetchone()
+    # both written in UTC: New York's local time is hours away from either bound
+    assert before <= started <= finished <= after, (before, started, finished, after)

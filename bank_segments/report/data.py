@@ -559,7 +559,10 @@ def _load_build(con: duckdb.DuckDBPyConnection) -> dict[str, Any]:
         # files in the exports folder are an older build's
         "exports_written": exported == "written",
         "later_failed": [
-            {"invocation_id": later_id, "finished_at": str(later_at)}
+            {
+                "invocation_id": later_id,
+                "finished_at": later_at.strftime("%Y-%m-%d %H:%M:%S") + " UTC",
+            }
             for later_id, later_at in later
         ],
     }

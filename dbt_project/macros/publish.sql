@@ -221,7 +221,7 @@
             {{ sql_text(invocation_id) }},
             {{ sql_text(flags.WHICH) }},
             cast({{ sql_text(run_started_at.strftime('%Y-%m-%d %H:%M:%S')) }} as timestamp),
-            cast(current_timestamp as timestamp),
+            cast({{ cross_db_utc_now() }} as timestamp),
             {{ sql_text(status) }},
             {{ 'true' if published else 'false' }},
             {{ sql_text(note) }},

@@ -530,3 +530,20 @@
 {% macro default__cross_db_type_double() -%}
     double
 {%- endmacro %}
+
+
+{% macro cross_db_utc_now() %}
+    {#- The current time as a timestamp without time zone, in UTC, whatever the time zone
+        of the machine or session the build runs in. -#}
+    {{ return(adapter.dispatch('cross_db_utc_now', 'bank_segments')()) }}
+{% endmacro %}
+
+
+{% macro default__cross_db_utc_now() -%}
+    (current_timestamp at time zone 'UTC')
+{%- endmacro %}
+
+
+{% macro spark__cross_db_utc_now() -%}
+    current_timestamp()
+{%- endmacro %}

@@ -156,7 +156,7 @@ final as (
 
         -- what made the change, when and in which dbt invocation
         cast(chained.activation_source as {{ dbt.type_string() }}) as activation_source,
-        cast({{ dbt.current_timestamp() }} as timestamp) as activated_at,
+        cast({{ cross_db_utc_now() }} as timestamp) as activated_at,
         cast('{{ invocation_id }}' as {{ dbt.type_string() }})
             as activated_by_invocation_id
 
