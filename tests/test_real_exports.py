@@ -8,6 +8,7 @@ builds select only staging and features, like tests/test_bring_your_own.py.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import gzip
 import hashlib
 import json
@@ -341,6 +342,56 @@ def test_parquet_with_decimal_and_string_typed_numbers(tmp_path: Path) -> None:
     path = tmp_path / "typed.parquet"
     pq.write_table(pa.table(columns), path)
     _assert_all_valid(_build(tmp_path, path), ROWS)
+
+
+@pytest.mark.parametrize(
+    ("column", "values", "problem"),
+    [
+        (
+            "SupportCalls",
+            pa.array([i % 2 == 0 for i in range(ROWS)]),
+            "column(s) SupportCalls (BOOLEAN) hold no numbers: every attribute must be a"
+            " numeric column or text holding numbers",
+        ),
+        (
+            "AccountTenure",
+            pa.array([dt.date(2020, 1, 1)] * ROWS),
+            "column(s) AccountTenure (DATE) hold no numbers",
+        ),
+        (
+            "AppUsageScore",
+            pa.nulls(ROWS),
+            "column(s) AppUsageScore hold no values at all (typed null): export them with"
+            " their values.",
+        ),
+    ],
+    ids=["flag-for-a-count", "date-for-years", "all-null"],
+)
+def test_a_typed_column_that_holds_no_numbers_is_one_line(
+    tmp_path: Path, column: str, values: pa.Array, problem: str
+) -> None:
+    table = generate_customers(ROWS, seed=21).customers
+    table = table.set_column(table.schema.get_field_index(column), column, values)
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path)
+
+    output = _one_line_error(_build(tmp_path, path))
+
+    assert f"customers_path '{path}': {problem}" in output
+
+
+def test_text_in_a_parquet_number_column_is_explained_without_csv_advice(tmp_path: Path) -> None:
+    table = generate_customers(ROWS, seed=21).customers
+    index = table.schema.get_field_index("Income")
+    table = table.set_column(index, "Income", pa.array(["n/a"] * ROWS))
+    path = tmp_path / "typed.parquet"
+    pq.write_table(table, path)
+
+    output = _one_line_error(_build(tmp_path, path))
+
+    assert '100% of rows fail with \'income: not a number\' (e.g. "n/a", "n/a"): check' in output
+    assert "check that the column holds plain numbers. This build's" in output
+    assert "csv_delimiter" not in output
 
 
 def test_notebook_shaped_file_quarantines_nothing_and_segments_like_the_demo(

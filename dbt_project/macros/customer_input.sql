@@ -349,6 +349,35 @@
             ~ " or PascalCase (CreditScore), in any order." ~ hint
         ) }}
     {%- endif -%}
+    {#- Text is parsed number by number (and quarantined where it is not one); a typed
+        column must be a number: a yes/no flag is not a count, a date is not years. -#}
+    {%- set unusable = [] -%}
+    {%- set empty = [] -%}
+    {%- for attribute in customer_attributes() if attribute in found -%}
+        {%- set type = found[attribute][1] | string | lower | trim -%}
+        {%- if type in ['null', '"null"', 'void'] -%}
+            {%- do empty.append(found[attribute][0]) -%}
+        {%- elif not modules.re.fullmatch('u?(tiny|small|big|huge)?int(eger)?|float|double'
+            ~ '|real|(decimal|numeric)(\\(.*\\))?|((var)?char(\\([0-9]+\\))?|string|text)',
+            type) -%}
+            {%- do unusable.append(found[attribute][0] ~ " (" ~ found[attribute][1] ~ ")") -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- if execute and (unusable or empty) -%}
+        {%- set problems = [] -%}
+        {%- if unusable -%}
+            {%- do problems.append("column(s) " ~ unusable | join(', ') ~ " hold no numbers:"
+                ~ " every attribute must be a numeric column or text holding numbers (a"
+                ~ " yes/no flag is not a count, a date is not a number of years); export"
+                ~ " them as numbers.") -%}
+        {%- endif -%}
+        {%- if empty -%}
+            {%- do problems.append("column(s) " ~ empty | join(', ') ~ " hold no values at"
+                ~ " all (typed null): export them with their values.") -%}
+        {%- endif -%}
+        {{ exceptions.raise_compiler_error(
+            customer_source_label(file) ~ ": " ~ problems | join(' ')) }}
+    {%- endif -%}
     {%- if execute and ignored -%}
         {{ log(customer_source_label(file) ~ ": ignoring column(s) "
             ~ ignored | join(', '), info=true) }}

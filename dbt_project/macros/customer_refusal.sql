@@ -36,9 +36,15 @@
     {%- elif reason.endswith('not a number') and marks.semicolon -%}
         {{ return(lead ~ " and values such as " ~ shown ~ " hold ';': the file looks"
             ~ " ';'-separated; set --vars '{csv_delimiter: \";\"}'.") }}
+    {%- elif reason.endswith('not a number') and file_kind == 'typed' -%}
+        {{ return(lead ~ " (e.g. " ~ shown ~ "): check that the column holds plain"
+            ~ " numbers.") }}
     {%- elif reason.endswith('not a number') -%}
         {{ return(lead ~ " (e.g. " ~ shown ~ "): check that the column holds plain numbers"
             ~ " and the vars csv_delimiter / csv_decimal_separator / csv_encoding.") }}
+    {%- elif reason.endswith('missing') and file_kind == 'typed' -%}
+        {{ return(lead ~ ": the column is empty in most rows; check that it is the right"
+            ~ " column.") }}
     {%- elif reason.endswith('missing') -%}
         {{ return(lead ~ ": the column is empty in most rows; check that it is the right"
             ~ " column and that csv_delimiter matches the file.") }}
@@ -89,7 +95,12 @@
         ~ " above max_rejected_share = " ~ max_share ~ ". Top reasons: "
         ~ top | join('; ') ~ "." -%}
     {%- if reasons.rows and reasons.rows[0]['share_of_input'] >= 0.5 -%}
-        {%- set message = message ~ " " ~ customer_refusal_cause(reasons.rows[0], none) -%}
+        {#- a Parquet file or a table has typed columns: the csv_* vars do not apply -#}
+        {%- set path = (bank_var('customers_path') or '') | lower -%}
+        {%- set typed = bank_var('customers_table') is not none
+            or path.endswith('.parquet') -%}
+        {%- set message = message ~ " " ~ customer_refusal_cause(
+            reasons.rows[0], 'typed' if typed else 'text') -%}
     {%- endif -%}
     {%- set message = message ~ " This build's quarantined rows are in "
         ~ rejected_rows.include(database=false) ~ ", the counts per reason in "
