@@ -58,8 +58,9 @@ ROWS = 200
 #: staging without the quarantine tables (built from stg_customers__checked, which holds
 #: every row with its reasons): saves ~5 s a file on Spark
 STAGING = ["--select", "stg_customers__input", "stg_customers__checked", "stg_customers"]
-#: rows made bad in every CSV file (0-based): an income that is no number, a missing age
-BAD_ROWS = {4: ("Income", "n/a"), 8: ("Age", "")}
+#: rows made bad in every CSV file (0-based): an income that is no number, a missing age,
+#: a credit score written "n/a" (a missing-value marker)
+BAD_ROWS = {4: ("Income", "unknown"), 8: ("Age", ""), 12: ("CreditScore", "n/a")}
 #: the placeholder in the Spark steps that the wait step replaces by DuckDB's version
 DUCKDB_VERSION = "@DUCKDB_MODEL_VERSION@"
 #: customers the explanations view is run over on Spark (step 4)

@@ -274,6 +274,28 @@ def test_other_file_kinds_are_refused_saying_how_to_export_them(
     ) in output
 
 
+def test_na_null_and_excel_markers_are_missing_values(tmp_path: Path) -> None:
+    rows = _rows()
+    markers = ["NA", "n/a", "#N/A", "NULL", "None", "NaN", ".", " na "]
+    body = []
+    for index, row in enumerate(rows):
+        values = [row[name] for name in ATTRIBUTES]
+        if index < len(markers):
+            values[ATTRIBUTES.index("CreditScore")] = markers[index]
+        body.append(values)
+    body.append([rows[0][name] for name in ATTRIBUTES[:-1]] + ["N.A."])
+    path = _write(tmp_path / "markers.csv", list(ATTRIBUTES), body)
+
+    run = _build(tmp_path, path, max_rejected_share=0.5)
+
+    assert run.returncode == 0, run.output[-3000:]
+    # every marker means "no value"; a value that is none of them is still not a number
+    assert dict(_reasons(run)) == {
+        "credit_score: missing": len(markers),
+        "support_calls: not a number": 1,
+    }
+
+
 def test_quoted_thousands_separators_parse(tmp_path: Path) -> None:
     rows = _rows()
     body = []
@@ -383,13 +405,15 @@ def test_a_typed_column_that_holds_no_numbers_is_one_line(
 def test_text_in_a_parquet_number_column_is_explained_without_csv_advice(tmp_path: Path) -> None:
     table = generate_customers(ROWS, seed=21).customers
     index = table.schema.get_field_index("Income")
-    table = table.set_column(index, "Income", pa.array(["n/a"] * ROWS))
+    table = table.set_column(index, "Income", pa.array(["on request"] * ROWS))
     path = tmp_path / "typed.parquet"
     pq.write_table(table, path)
 
     output = _one_line_error(_build(tmp_path, path))
 
-    assert '100% of rows fail with \'income: not a number\' (e.g. "n/a", "n/a"): check' in output
+    assert '100% of rows fail with \'income: not a number\' (e.g. "on request", "on request")' in (
+        output
+    )
     assert "check that the column holds plain numbers. This build's" in output
     assert "csv_delimiter" not in output
 

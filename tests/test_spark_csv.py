@@ -76,6 +76,7 @@ def test_csv_rows_read_are_valid_plus_quarantined_as_on_duckdb(builds: dict, nam
     assert [row["rejection_reasons"] for row in quarantined] == [
         ["income: not a number"],
         ["age: missing"],
+        ["credit_score: missing"],  # "n/a" marks a missing value
     ]
     assert len(valid) == len(_duck_rows(builds, name, "stg_customers")) == ROWS - len(BAD_ROWS)
 

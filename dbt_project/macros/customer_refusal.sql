@@ -46,8 +46,8 @@
         {{ return(lead ~ ": the column is empty in most rows; check that it is the right"
             ~ " column.") }}
     {%- elif reason.endswith('missing') -%}
-        {{ return(lead ~ ": the column is empty in most rows; check that it is the right"
-            ~ " column and that csv_delimiter matches the file.") }}
+        {{ return(lead ~ ": the column is empty (or NA, NULL, #N/A) in most rows; check"
+            ~ " that it is the right column and that csv_delimiter matches the file.") }}
     {%- elif reason.endswith('not a whole number') -%}
         {{ return(lead ~ " (e.g. " ~ shown ~ "): " ~ column ~ " counts discrete things;"
             ~ " the export may hold averages instead of counts.") }}

@@ -67,6 +67,14 @@
 {% endmacro %}
 
 
+{% macro customer_missing_markers() %}
+    {#- What exports write for "no value" besides an empty field (lower case): R's and
+        pandas' NA and NaN, SQL tools' NULL, Excel's #N/A, SAS's single dot. A text
+        value that is one of them is missing, not "not a number". -#}
+    {{ return(['na', 'n/a', '#n/a', 'null', 'none', 'nan', '.']) }}
+{% endmacro %}
+
+
 {% macro rule_violation(attribute, rule, is_text=true) %}
     {#-
         A SQL case expression: null when `attribute` passes, else the reason text.
@@ -79,6 +87,11 @@
     case
         {%- if is_text %}
         when nullif({{ cross_db_trim(attribute) }}, '') is null
+            or lower({{ cross_db_trim(attribute) }}) in (
+                {%- for marker in customer_missing_markers() -%}
+                    '{{ marker }}'{{ ', ' if not loop.last }}
+                {%- endfor -%}
+            )
         {%- else %}
         when {{ attribute }} is null
         {%- endif %}
