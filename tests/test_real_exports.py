@@ -296,6 +296,31 @@ def test_na_null_and_excel_markers_are_missing_values(tmp_path: Path) -> None:
     }
 
 
+def test_title_lines_before_the_header_are_skipped_and_said(tmp_path: Path) -> None:
+    rows = _rows()
+    lines = [
+        "Customer export;;;",
+        "",
+        "Generated 2026-11-30 by CoreBanking (branch: all; currency: EUR)",
+        ",".join(ATTRIBUTES),
+        *(",".join(row[name] for name in ATTRIBUTES) for row in rows),
+    ]
+    path = tmp_path / "report.csv"
+    path.write_text("\n".join(lines) + "\n")
+
+    run = _build(tmp_path, path)
+
+    _assert_all_valid(run, ROWS)
+    assert (
+        f"customers_path '{path}': skipping 3 line(s) before the header on line 4"
+        ' (first: "Customer export;;;")'
+    ) in run.output
+    assert 'delimiter ","' in run.output  # found from the header, not from a title line
+    with run.connect() as con:
+        income = con.execute("select income from stg_customers order by source_row_number")
+        assert income.fetchall()[0][0] == float(rows[0]["Income"])
+
+
 def test_quoted_thousands_separators_parse(tmp_path: Path) -> None:
     rows = _rows()
     body = []

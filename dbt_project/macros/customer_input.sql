@@ -121,6 +121,42 @@
             ~ " line(s) are blank. The file needs a header line naming the columns and one"
             ~ " row per customer.") }}
     {%- endif -%}
+    {#- Report exports often open with title lines ("Customer export", "Generated on
+        ..."): the header is the first of the next 20 lines that names at least half of
+        the attributes, and the lines before it are skipped (and logged). -#}
+    {%- set attributes = [] -%}
+    {%- for attribute in customer_attributes() -%}
+        {%- do attributes.append(normalize_column_name(attribute)) -%}
+    {%- endfor -%}
+    {%- set header_search = namespace(index=none) -%}
+    {%- for line in lines[found.index:found.index + 20] if header_search.index is none -%}
+        {%- set position = found.index + loop.index0 -%}
+        {%- for candidate in [',', ';', '\t', '|'] if header_search.index is none -%}
+            {%- set hits = namespace(count=0) -%}
+            {%- for name in line.lstrip('\ufeff').split(candidate) -%}
+                {%- if normalize_column_name(name) in attributes -%}
+                    {%- set hits.count = hits.count + 1 -%}
+                {%- endif -%}
+            {%- endfor -%}
+            {%- if hits.count * 2 >= attributes | length -%}
+                {%- set header_search.index = position -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {%- if header_search.index is not none and header_search.index > found.index -%}
+        {%- if target.type == 'spark' -%}
+            {{ exceptions.raise_compiler_error(
+                "customers_path '" ~ path ~ "': the header is on line "
+                ~ (header_search.index + 1) ~ ", after " ~ (header_search.index - found.index)
+                ~ " title line(s) (first: " ~ (lines[found.index] | trim | truncate(60) | tojson)
+                ~ "); Spark's CSV reader takes the first line as the header: remove the"
+                ~ " lines before it.") }}
+        {%- endif -%}
+        {{ log("customers_path '" ~ path ~ "': skipping " ~ (header_search.index - found.index)
+            ~ " line(s) before the header on line " ~ (header_search.index + 1) ~ " (first: "
+            ~ (lines[found.index] | trim | truncate(60) | tojson) ~ ")", info=true) }}
+        {%- set found.index = header_search.index -%}
+    {%- endif -%}
     {%- set header_line = lines[found.index].lstrip('\ufeff').rstrip('\r\n') -%}
     {#- The line reader splits at CR and at LF: a line that still starts with LF or ends
         with CR had a CR too many, as in CR CR LF (a file converted to Windows line
