@@ -22,7 +22,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from bank_segments.generator import ATTRIBUTES, generate_customers, write_table
+from bank_segments.generator import (
+    ATTRIBUTES,
+    WAREHOUSE_ATTRIBUTES,
+    generate_customers,
+    write_table,
+)
 from bank_segments.report import load_report_data
 from tests.dbt_runner import DbtRun, run_dbt
 
@@ -35,12 +40,6 @@ DATA_LAYER = (
     "cautious",
 )
 ROWS = 200
-#: The ten attributes as the marts name them.
-ATTRIBUTE_COLUMNS = (
-    "age", "income", "credit_score", "account_tenure", "monthly_spending",
-    "transaction_frequency", "avg_account_balance", "num_products", "app_usage_score",
-    "support_calls",
-)  # fmt: skip
 
 
 def _rows(seed: int = 21, rows: int = ROWS) -> list[dict[str, str]]:
@@ -561,7 +560,7 @@ def test_a_month_that_leaves_a_segment_empty_stops_in_one_line_and_refit_mends_i
         segments = con.execute("select count(*) from segment_profiles").fetchall()[0][0]
         # the demo's customers without the smallest segment's, in shuffled order, as a
         # CSV another tool wrote: every other customer keeps the stored model's segment
-        columns = ", ".join(["customer_id", *ATTRIBUTE_COLUMNS])
+        columns = ", ".join(["customer_id", *WAREHOUSE_ATTRIBUTES])
         table = con.sql(
             f"select {columns} from customer_segments where cluster_id <> {cluster}"
         ).to_arrow_table()

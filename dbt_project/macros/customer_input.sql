@@ -62,6 +62,12 @@
 {% endmacro %}
 
 
+{% macro customer_csv_delimiters() %}
+    {#- The delimiters a header line is tried with, the default first. -#}
+    {{ return([',', ';', '\t', '|']) }}
+{% endmacro %}
+
+
 {% macro customer_csv_format(path) %}
     {#-
         How to read the CSV at `path`: {'encoding', 'delimiter', 'decimal', 'header'}.
@@ -131,7 +137,7 @@
     {%- set header_search = namespace(index=none) -%}
     {%- for line in lines[found.index:found.index + 20] if header_search.index is none -%}
         {%- set position = found.index + loop.index0 -%}
-        {%- for candidate in [',', ';', '\t', '|'] if header_search.index is none -%}
+        {%- for candidate in customer_csv_delimiters() if header_search.index is none -%}
             {%- set hits = namespace(count=0) -%}
             {%- for name in line.lstrip('\ufeff').split(candidate) -%}
                 {%- if normalize_column_name(name) in attributes -%}
@@ -175,7 +181,7 @@
     {%- set delimiter = bank_var('csv_delimiter') -%}
     {%- if delimiter is none -%}
         {%- set counts = namespace(best=',', count=header_line.count(',')) -%}
-        {%- for candidate in [';', '\t', '|'] -%}
+        {%- for candidate in customer_csv_delimiters()[1:] -%}
             {%- if header_line.count(candidate) > counts.count -%}
                 {%- set counts.best = candidate -%}
                 {%- set counts.count = header_line.count(candidate) -%}

@@ -96,9 +96,7 @@
         ~ top | join('; ') ~ "." -%}
     {%- if reasons.rows and reasons.rows[0]['share_of_input'] >= 0.5 -%}
         {#- a Parquet file or a table has typed columns: the csv_* vars do not apply -#}
-        {%- set path = (bank_var('customers_path') or '') | lower -%}
-        {%- set typed = bank_var('customers_table') is not none
-            or path.endswith('.parquet') -%}
+        {%- set typed = customer_input_kind() in ['table', 'parquet'] -%}
         {%- set message = message ~ " " ~ customer_refusal_cause(
             reasons.rows[0], 'typed' if typed else 'text') -%}
     {%- endif -%}
@@ -120,7 +118,7 @@
         | int -%}
     {%- if valid < needed -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ (bank_var('customers_path') or 'demo_customers') ~ "' has "
+            customer_input_label() ~ " has "
             ~ valid ~ " valid customer(s); segmentation needs at least " ~ needed
             ~ " (one more than k_max). Add rows, or see "
             ~ rejected_rows.include(database=false) ~ " for this build's quarantined"
@@ -151,8 +149,7 @@
     {%- if empty and result.rows -%}
         {%- set first = result.rows[0] -%}
         {{ exceptions.raise_compiler_error(
-            "customers_path '" ~ (bank_var('customers_path') or 'demo_customers') ~ "': "
-            ~ "no customer falls in " ~ empty | join(', ') ~ " of model "
+            customer_input_label() ~ ": no customer falls in " ~ empty | join(', ') ~ " of model "
             ~ first['model_version'] ~ ", which this build scores with ("
             ~ scored ~ " customers in " ~ (result.rows | length - empty | length)
             ~ " of its " ~ result.rows | length ~ " segments). The input no longer looks"

@@ -5,6 +5,31 @@
     is set.
 -#}
 
+{% macro customer_input_kind() %}
+    {#- What the vars point at, without reading it: 'table' (customers_table), 'seed'
+        (the demo), 'parquet', or 'csv' (any delimited text file). -#}
+    {%- set path = (bank_var('customers_path') or '') | lower -%}
+    {%- if bank_var('customers_table') is not none -%}
+        {{ return('table') }}
+    {%- elif not path -%}
+        {{ return('seed') }}
+    {%- elif path.endswith('.parquet') -%}
+        {{ return('parquet') }}
+    {%- endif -%}
+    {{ return('csv') }}
+{% endmacro %}
+
+
+{% macro customer_input_label() %}
+    {#- customer_source_label() of the input the vars name, for refusals made after
+        staging (no file description at hand). -#}
+    {{ return(customer_source_label({
+        'kind': customer_input_kind(),
+        'path': bank_var('customers_table') or bank_var('customers_path')
+            or 'demo_customers'})) }}
+{% endmacro %}
+
+
 {% macro customer_source_label(file) %}
     {#- How errors and the log name the input: the var that points at it, and its value. -#}
     {%- set var_name = 'customers_table' if file['kind'] == 'table' else 'customers_path' -%}
