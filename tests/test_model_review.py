@@ -151,13 +151,12 @@ def routine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
     database = folder / "warehouse.duckdb"
     month_1 = {"customers_path": str(paths[0]), "comparison_sample_size": SAMPLE}
     month_2 = {**month_1, "customers_path": str(paths[1])}
-    first = "v0001-" + dt.datetime.now(dt.UTC).strftime("%Y%m%d")
     steps: list[tuple[str, dict]] = [
         ("fit", month_1),
         ("candidate", {**month_1, "fit_candidate": True, "segment_count": 3}),
         ("promote", {**month_1, "promote": "<candidate>"}),
         ("promote_again", {**month_1, "promote": "<candidate>"}),
-        ("rollback", {**month_1, "promote": first}),
+        ("rollback", {**month_1, "promote": "<first>"}),
         ("warm", {**month_1, "fit_candidate": True, "warm_start": True}),
         ("drifted", {**month_2, "fit_candidate": True, "warm_start": True}),
     ]
@@ -165,6 +164,8 @@ def routine(tmp_path_factory: pytest.TempPathFactory) -> dict[str, State]:
     for index, (name, dbt_vars) in enumerate(steps):
         if dbt_vars.get("promote") == "<candidate>":
             dbt_vars = {**dbt_vars, "promote": states["candidate"].versions[1][0]}
+        elif dbt_vars.get("promote") == "<first>":  # named by the fit's day, not today's
+            dbt_vars = {**dbt_vars, "promote": states["fit"].versions[0][0]}
         states[name] = state(
             run_dbt(folder / f"{index}_{name}", "build", dbt_vars=dbt_vars, database=database)
         )
