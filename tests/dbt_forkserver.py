@@ -27,7 +27,7 @@ but for timestamps and invocation ids.
 
 The server is single-threaded, which is what makes forking it safe. Protocol: one JSON
 request per line on stdin, {"args": [...], "cwd": "...", "env": {...}, "output": "..."};
-one JSON reply per line on stdout, {"returncode": n}.
+one JSON reply per line on stdout, {"returncode": n, "cpu_seconds": s} (the child's CPU time).
 """
 
 from __future__ import annotations
@@ -236,9 +236,10 @@ def main() -> int:
         pid = os.fork()
         if pid == 0:
             _child(request)
-        _, status = os.waitpid(pid, 0)
+        _, status, usage = os.wait4(pid, 0)
         returncode = os.waitstatus_to_exitcode(status)
-        replies.write(json.dumps({"returncode": returncode}) + "\n")
+        cpu = usage.ru_utime + usage.ru_stime  # the child's and its waited-for children's
+        replies.write(json.dumps({"returncode": returncode, "cpu_seconds": cpu}) + "\n")
         replies.flush()
     return 0
 

@@ -14,11 +14,13 @@ import fcntl
 import json
 import os
 import pickle
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -115,12 +117,37 @@ def run_dbt(
 
 def dbt_command(args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
     """``dbt <args>`` run in ``cwd`` with exactly ``env``: (return code, stdout + stderr)."""
+    started = time.perf_counter()
     if os.environ.get("BANK_SEGMENTS_TEST_FORK", "1") == "0":
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         completed = subprocess.run(
             [str(DBT), *args], cwd=cwd, env=env, capture_output=True, text=True, check=False
         )
-        return completed.returncode, completed.stdout + completed.stderr
-    return _FORK_SERVER.run(args, cwd, env)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+        returncode, output = completed.returncode, completed.stdout + completed.stderr
+    else:
+        returncode, output, cpu = _FORK_SERVER.run(args, cwd, env)
+    _log_invocation(args, returncode, time.perf_counter() - started, cpu)
+    return returncode, output
+
+
+def _log_invocation(args: list[str], returncode: int, seconds: float, cpu: float) -> None:
+    """One JSON line per invocation in $BANK_SEGMENTS_TEST_DBT_LOG, when it is set: the
+    test, the command, its wall and CPU seconds (what the suite's time is spent on)."""
+    path = os.environ.get("BANK_SEGMENTS_TEST_DBT_LOG")
+    if not path:
+        return
+    line = {
+        "test": os.environ.get("PYTEST_CURRENT_TEST", ""),
+        "worker": os.environ.get("PYTEST_XDIST_WORKER", ""),
+        "args": [a for a in args if not a.startswith("/")][:8],
+        "returncode": returncode,
+        "seconds": round(seconds, 2),
+        "cpu_seconds": round(cpu, 2),
+    }
+    with open(path, "a") as log:  # one short write per line: whole lines from every worker
+        log.write(json.dumps(line) + "\n")
 
 
 class _ForkServer:
@@ -132,8 +159,8 @@ class _ForkServer:
         self._count = 0
         self._outputs: Path | None = None  # made at the first run, removed at exit
 
-    def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str]:
-        """``dbt <args>`` in a child of the server: (return code, stdout and stderr)."""
+    def run(self, args: list[str], cwd: Path, env: dict[str, str]) -> tuple[int, str, float]:
+        """``dbt <args>`` in a child of the server: (return code, stdout and stderr, CPU s)."""
         with self._lock:
             if self._process is None or self._process.poll() is not None:
                 self._process = subprocess.Popen(
@@ -157,7 +184,8 @@ class _ForkServer:
             raise RuntimeError("tests/dbt_forkserver.py stopped; its error is above")
         text = output.read_text(errors="replace")
         output.unlink()
-        return json.loads(reply)["returncode"], text
+        answer = json.loads(reply)
+        return answer["returncode"], text, answer["cpu_seconds"]
 
 
 def _remove_in_this_process(folder: Path, pid: int) -> None:
