@@ -547,3 +547,45 @@
 {% macro spark__cross_db_utc_now() -%}
     current_timestamp()
 {%- endmacro %}
+
+
+{% macro cross_db_unpivot(index_column, indexes, value_columns) %}
+    {#- Select-list items that turn each input row into one row per position of
+        `indexes` (a list of numbers) and of the expression lists in `value_columns`
+        (output column -> list of expressions as long as `indexes`, each list of one
+        type): the position's number from `indexes` in `index_column`, and each list's
+        expression at that position in its column. One scan of the input for all
+        positions; with one position, the expressions as they are. -#}
+    {%- if indexes | length == 1 %}
+        {%- set items = [indexes[0] ~ ' as ' ~ index_column] %}
+        {%- for column, expressions in value_columns.items() %}
+            {%- do items.append(expressions[0] ~ ' as ' ~ column) %}
+        {%- endfor %}
+        {{- return(items | join(',\n')) }}
+    {%- endif %}
+    {{ return(adapter.dispatch('cross_db_unpivot', 'bank_segments')(
+        index_column, indexes, value_columns)) }}
+{% endmacro %}
+
+
+{% macro default__cross_db_unpivot(index_column, indexes, value_columns) -%}
+    unnest([{{ indexes | join(', ') }}]) as {{ index_column }},
+    {%- for column, expressions in value_columns.items() %}
+        unnest([{{ expressions | join(', ') }}]) as {{ column }}
+        {{- ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{% macro spark__cross_db_unpivot(index_column, indexes, value_columns) -%}
+    {#- one generator per select: every column comes out of one stack() -#}
+    stack(
+        {{ indexes | length }},
+        {%- for index in indexes %}
+            {%- set position = loop.index0 %}
+            {{ index }}, {% for expressions in value_columns.values() -%}
+                {{ expressions[position] }}{{ ', ' if not loop.last }}
+            {%- endfor %}{{ ',' if not loop.last }}
+        {%- endfor %}
+    ) as ({{ index_column }}, {{ value_columns.keys() | join(', ') }})
+{%- endmacro %}

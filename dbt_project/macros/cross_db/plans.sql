@@ -52,3 +52,26 @@
 
 {% macro spark__cross_db_not_materialized() -%}
 {%- endmacro %}
+
+
+{% macro cross_db_measures_per_pass(measures) %}
+    {#- How a query that runs the same steps for each of `measures` (a list) groups
+        them: a list of lists, each list's measures going through the steps together
+        as one row per row and measure (cross_db_unpivot). DuckDB: one measure per
+        pass, each pass scanning only its column, which a columnar engine does faster
+        than unpivoting every measure of every row. Spark: one pass for all, as each
+        step of each pass is stages Spark plans and runs. -#}
+    {{ return(adapter.dispatch('cross_db_measures_per_pass', 'bank_segments')(measures)) }}
+{% endmacro %}
+
+
+{% macro default__cross_db_measures_per_pass(measures) %}
+    {%- set passes = [] %}
+    {%- for measure in measures %}{% do passes.append([measure]) %}{% endfor %}
+    {{ return(passes) }}
+{% endmacro %}
+
+
+{% macro spark__cross_db_measures_per_pass(measures) %}
+    {{ return([measures]) }}
+{% endmacro %}

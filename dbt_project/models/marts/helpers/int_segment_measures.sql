@@ -4,16 +4,20 @@
 -- The medians are exact in bounded memory. The engine's median holds every value of
 -- its group until the query ends: thirteen of them hold thirteen columns of every
 -- customer, more than the warehouse's memory limit at tens of millions of customers.
--- Here, per measure: count the persona's values into equal-width buckets between its
--- min and max; the buckets' running counts name the one or two buckets holding the
--- middle ranks ((n + 1) / 2 rounded down and up); only the distinct values in those
--- buckets are counted again, which names the value at each middle rank; the median
--- is the engine's own median of those two values (one value when n is odd), so it
--- equals the engine's median of all of them to the last bit. Each of those passes
--- scans the customers itself (cross_db_not_materialized): fanning one scan out to 27
--- readers cost more.
+-- Here, per persona and measure: count its values into equal-width buckets between
+-- its min and max; the buckets' running counts name the one or two buckets holding
+-- the middle ranks ((n + 1) / 2 rounded down and up); only the distinct values in
+-- those buckets are counted again, which names the value at each middle rank; the
+-- median is the engine's own median of those two values (one value when n is odd),
+-- so it equals the engine's median of all of them to the last bit.
+--
+-- The measures go through these steps in passes (cross_db_measures_per_pass), a pass's
+-- measures together as one row per customer and measure: on DuckDB one measure a pass,
+-- each scanning only its column again (cross_db_not_materialized: fanning one scan out
+-- to every pass cost more); on Spark one pass for all thirteen.
 {%- set measures = customer_attributes()
     + ['spending_ratio', 'engagement_score', 'clv_proxy'] %}
+{%- set passes = cross_db_measures_per_pass(measures) %}
 {%- set elevated_bands = var('elevated_credit_risk_bands') %}
 {%- set elevated_bands_sql = "'" ~ elevated_bands | join("', '") ~ "'" %}
 {%- set buckets = 1024 %}
@@ -36,8 +40,8 @@ means as (
         {%- for measure in measures %}
             {{ cross_db_exact_mean(measure) }} as mean_{{ measure }},
             count({{ measure }}) as n_{{ measure }},
-            min({{ measure }}) as lo_{{ measure }},
-            max({{ measure }}) as hi_{{ measure }},
+            min(cast({{ measure }} as double)) as lo_{{ measure }},
+            max(cast({{ measure }} as double)) as hi_{{ measure }},
         {%- endfor %}
         avg(
             case
@@ -52,15 +56,30 @@ means as (
     group by 1
 
 ),
-{%- for measure in measures %}
+{%- for pass in passes %}
+    {%- set numbers, as_doubles, counts, lows, highs = [], [], [], [], [] %}
+    {#- a pass of one measure has one measure_number: no need to join on it #}
+    {%- set by_measure = pass | length > 1 %}
+    {#- this pass's CTEs: values, ranges, buckets, running counts, middle buckets,
+        middle values, ranked middle values #}
+    {%- set v, r, b, ru = 'values_' ~ loop.index, 'ranges_' ~ loop.index,
+        'buckets_' ~ loop.index, 'running_' ~ loop.index %}
+    {%- set m, mv, rk = 'middle_' ~ loop.index, 'middle_values_' ~ loop.index,
+        'ranked_' ~ loop.index %}
+    {%- for measure in pass %}
+        {%- do numbers.append(measures.index(measure)) %}
+        {%- do as_doubles.append('cast(' ~ measure ~ ' as double)') %}
+        {%- do counts.append('n_' ~ measure) %}
+        {%- do lows.append('lo_' ~ measure) %}
+        {%- do highs.append('hi_' ~ measure) %}
+    {%- endfor %}
     {%- set bucket_of -%}
         case
-            when means.hi_{{ measure }} > means.lo_{{ measure }}
+            when {{ r }}.hi > {{ r }}.lo
                 then least(
                     cast(floor(
-                        (cast(customer_segments.{{ measure }} as double)
-                        - means.lo_{{ measure }})
-                        / (means.hi_{{ measure }} - means.lo_{{ measure }})
+                        ({{ v }}.measure_value - {{ r }}.lo)
+                        / ({{ r }}.hi - {{ r }}.lo)
                         * {{ buckets }}
                     ) as integer),
                     {{ buckets - 1 }}
@@ -69,108 +88,186 @@ means as (
         end
     {%- endset %}
 
-    {{ measure }}_buckets as (
+    {{ v }} as {{ cross_db_not_materialized() }} (
+
+        -- one row per customer and measure of the pass: its number (the position in
+        -- `measures`) and its value as a double
+        select
+            persona_id,
+            {{ cross_db_unpivot(
+                'measure_number', numbers, {'measure_value': as_doubles}
+            ) }}
+
+        from customer_segments
+
+    ),
+
+    {{ r }} as (
+
+        -- per persona and measure: how many values, the smallest and the largest
+        select
+            persona_id,
+            {{ cross_db_unpivot('measure_number', numbers,
+                {'n': counts, 'lo': lows, 'hi': highs}) }}
+
+        from means
+
+    ),
+
+    {{ b }} as (
 
         select
-            customer_segments.persona_id,
+            {{ v }}.persona_id,
+            {{ v }}.measure_number,
             {{ bucket_of }} as bucket,
             count(*) as in_bucket
 
-        from customer_segments
-        inner join means on customer_segments.persona_id = means.persona_id
-        where customer_segments.{{ measure }} is not null
-        group by 1, 2
+        from {{ v }}
+        inner join {{ r }}
+            on
+                {{ v }}.persona_id = {{ r }}.persona_id
+        {% if by_measure %}
+                and {{ v }}.measure_number = {{ r }}.measure_number
+        {% endif %}
+        where {{ v }}.measure_value is not null
+        group by 1, 2, 3
 
     ),
 
-    {{ measure }}_running as (
+    {{ ru }} as (
 
         select
-            {{ measure }}_buckets.persona_id,
-            {{ measure }}_buckets.bucket,
-            sum({{ measure }}_buckets.in_bucket) over (
-                partition by {{ measure }}_buckets.persona_id
-                order by {{ measure }}_buckets.bucket
+            {{ b }}.persona_id,
+            {{ b }}.measure_number,
+            {{ b }}.bucket,
+            sum({{ b }}.in_bucket) over (
+                partition by
+                    {{ b }}.persona_id,
+                    {{ b }}.measure_number
+                order by {{ b }}.bucket
                 rows between unbounded preceding and current row
             ) as up_to,
-            cast(floor((means.n_{{ measure }} + 1) / 2.0) as bigint) as low_rank,
-            cast(ceil((means.n_{{ measure }} + 1) / 2.0) as bigint) as high_rank
+            cast(floor(({{ r }}.n + 1) / 2.0) as bigint) as low_rank,
+            cast(ceil(({{ r }}.n + 1) / 2.0) as bigint) as high_rank
 
-        from {{ measure }}_buckets
-        inner join means on {{ measure }}_buckets.persona_id = means.persona_id
+        from {{ b }}
+        inner join {{ r }}
+            on
+                {{ b }}.persona_id = {{ r }}.persona_id
+        {% if by_measure %}
+                and {{ b }}.measure_number = {{ r }}.measure_number
+        {% endif %}
 
     ),
 
-    {{ measure }}_middle as (
+    {{ m }} as (
 
         -- the bucket of each middle rank, and how many values come before the first
         select
             persona_id,
+            measure_number,
             low_rank,
             high_rank,
             min(case when up_to >= low_rank then bucket end) as low_bucket,
             min(case when up_to >= high_rank then bucket end) as high_bucket,
             max(case when up_to < low_rank then up_to else 0 end) as before_low
 
-        from {{ measure }}_running
+        from {{ ru }}
+        group by 1, 2, 3, 4
+
+    ),
+
+    {{ mv }} as (
+
+        select
+            {{ v }}.persona_id,
+            {{ v }}.measure_number,
+            {{ v }}.measure_value,
+            count(*) as with_value
+
+        from {{ v }}
+        inner join {{ r }}
+            on
+                {{ v }}.persona_id = {{ r }}.persona_id
+        {% if by_measure %}
+                and {{ v }}.measure_number = {{ r }}.measure_number
+        {% endif %}
+        inner join {{ m }}
+            on
+                {{ v }}.persona_id = {{ m }}.persona_id
+        {% if by_measure %}
+                and {{ v }}.measure_number = {{ m }}.measure_number
+        {% endif %}
+        where
+            {{ v }}.measure_value is not null
+            and {{ bucket_of }}
+            between {{ m }}.low_bucket and {{ m }}.high_bucket
         group by 1, 2, 3
 
     ),
 
-    {{ measure }}_values as (
+    {{ rk }} as (
 
         select
-            customer_segments.persona_id,
-            customer_segments.{{ measure }} as measure_value,
-            count(*) as with_value
-
-        from customer_segments
-        inner join means on customer_segments.persona_id = means.persona_id
-        inner join {{ measure }}_middle
-            on customer_segments.persona_id = {{ measure }}_middle.persona_id
-        where
-            customer_segments.{{ measure }} is not null
-            and {{ bucket_of }} between {{ measure }}_middle.low_bucket
-            and {{ measure }}_middle.high_bucket
-        group by 1, 2
-
-    ),
-
-    {{ measure }}_ranked as (
-
-        select
-            {{ measure }}_values.persona_id,
-            {{ measure }}_values.measure_value,
-            {{ measure }}_middle.low_rank,
-            {{ measure }}_middle.high_rank,
-            {{ measure }}_middle.before_low
-            + sum({{ measure }}_values.with_value) over (
-                partition by {{ measure }}_values.persona_id
-                order by {{ measure }}_values.measure_value
+            {{ mv }}.persona_id,
+            {{ mv }}.measure_number,
+            {{ mv }}.measure_value,
+            {{ m }}.low_rank,
+            {{ m }}.high_rank,
+            {{ m }}.before_low
+            + sum({{ mv }}.with_value) over (
+                partition by
+                    {{ mv }}.persona_id,
+                    {{ mv }}.measure_number
+                order by {{ mv }}.measure_value
                 rows between unbounded preceding and current row
             ) as up_to,
-            {{ measure }}_values.with_value
+            {{ mv }}.with_value
 
-        from {{ measure }}_values
-        inner join {{ measure }}_middle
-            on {{ measure }}_values.persona_id = {{ measure }}_middle.persona_id
-
-    ),
-
-    {{ measure }}_median as (
-
-        select
-            persona_id,
-            median(measure_value) as median_{{ measure }}
-
-        from {{ measure }}_ranked
-        where
-            (up_to - with_value < low_rank and up_to >= low_rank)
-            or (up_to - with_value < high_rank and up_to >= high_rank)
-        group by 1
+        from {{ mv }}
+        inner join {{ m }}
+            on
+                {{ mv }}.persona_id = {{ m }}.persona_id
+        {% if by_measure %}
+                and {{ mv }}.measure_number = {{ m }}.measure_number
+        {% endif %}
 
     ),
 {%- endfor %}
+
+middle_ranks as (
+
+    -- the values at the middle ranks, of every measure
+    {%- for pass in passes %}
+        select
+            persona_id,
+            measure_number,
+            measure_value
+        from ranked_{{ loop.index }}
+        where
+            (up_to - with_value < low_rank and up_to >= low_rank)
+            or (up_to - with_value < high_rank and up_to >= high_rank)
+        {{ 'union all' if not loop.last }}
+    {%- endfor %}
+
+),
+
+medians as (
+
+    -- one row per persona, a column per measure
+    select
+        persona_id,
+        {%- for measure in measures %}
+            median(
+                case when measure_number = {{ loop.index0 }} then measure_value end
+            ) as median_{{ measure }},
+        {%- endfor %}
+        count(*) as middle_values
+
+    from middle_ranks
+    group by 1
+
+),
 
 final as (
 
@@ -181,17 +278,13 @@ final as (
         means.outlier_share,
         {%- for measure in measures %}
             means.mean_{{ measure }},
-            {{ measure }}_median.median_{{ measure }},
+            medians.median_{{ measure }},
         {%- endfor %}
         means.elevated_credit_risk_share,
         means.high_digital_adoption_share
 
-    from
-        means
-    {%- for measure in measures %}
-    left join {{ measure }}_median
-        on means.persona_id = {{ measure }}_median.persona_id
-    {%- endfor %}
+    from means
+    left join medians on means.persona_id = medians.persona_id
 
 )
 
