@@ -28,6 +28,8 @@ DECLARED_VARS: dict[str, Any] = yaml.safe_load((ROOT / "dbt_project.yml").read_t
 MACRO_FILES = (
     ROOT / "dbt_project" / "macros" / "segment_model.sql",
     ROOT / "dbt_project" / "macros" / "cross_db" / "aggregates.sql",
+    ROOT / "dbt_project" / "macros" / "cross_db" / "plans.sql",
+    ROOT / "dbt_project" / "macros" / "cross_db" / "functions.sql",
 )
 
 

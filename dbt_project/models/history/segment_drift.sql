@@ -13,6 +13,8 @@
 {#- the model's features (customer_segments carries each of them); the join to the
     deciles keeps those the scoring version was fitted on -#}
 {%- set features = bank_var('segment_features') %}
+{%- set passes = cross_db_measures_per_pass(features) %}
+{%- set same_feature = [] %}
 {%- set epsilon = bank_var('drift_psi_epsilon') %}
 {%- set moderate_at = bank_var('drift_psi_moderate') %}
 {%- set significant_at = bank_var('drift_psi_significant') %}
@@ -48,29 +50,59 @@ bin_edges as (
 
 ),
 
--- one row per as-of date, version, feature and bin: how many customers fall in it
--- and the sum of their values. Each feature is binned by a CASE ladder over its
--- edges: one pass over the customers per feature, no range join.
-bin_counts as (
+{%- for pass in passes %}
+    {%- set names, as_doubles = [], [] %}
+    {#- a pass of one feature picks its bin edges by name, not by a join on a column
+        that holds one value -#}
+    {%- do same_feature.append(
+        'feature_values_' ~ loop.index ~ '.feature = bin_edges.feature'
+        if pass | length > 1 else "bin_edges.feature = '" ~ pass[0] ~ "'") %}
+    {%- for feature in pass %}
+        {%- do names.append("'" ~ feature ~ "'") %}
+        {%- do as_doubles.append('cast(' ~ feature ~ ' as double)') %}
+    {%- endfor %}
 
-    {%- for feature in features %}
+    -- one row per customer and feature of the pass (cross_db_measures_per_pass: one
+    -- feature a pass on DuckDB, all of them in one pass on Spark)
+    feature_values_{{ loop.index }} as (
 
         select
-            segments.as_of_date,
-            segments.model_version,
-            bin_edges.feature,
-            {{ segment_decile_case('segments.' ~ feature, 'bin_edges') }} as decile,
-            count(*) as customers,
-            {{ cross_db_exact_sum('segments.' ~ feature) }} as value_sum
+            as_of_date,
+            model_version,
+            {{ cross_db_unpivot('feature', names, {'feature_value': as_doubles}) }}
 
         from segments
+
+    ),
+{%- endfor %}
+
+-- one row per as-of date, version, feature and bin: how many customers fall in it
+-- and the sum of their values. Each feature is binned by a CASE ladder over its
+-- edges: no range join.
+bin_counts as (
+
+    {%- for pass in passes %}
+
+        select
+            feature_values_{{ loop.index }}.as_of_date,
+            feature_values_{{ loop.index }}.model_version,
+            bin_edges.feature,
+            {{ segment_decile_case(
+                'feature_values_' ~ loop.index ~ '.feature_value', 'bin_edges'
+            ) }} as decile,
+            count(*) as customers,
+            {{ cross_db_exact_sum(
+                'feature_values_' ~ loop.index ~ '.feature_value'
+            ) }} as value_sum
+
+        from feature_values_{{ loop.index }}
         inner join bin_edges
             on
-                segments.model_version = bin_edges.model_version
-                and bin_edges.feature = '{{ feature }}'
+                feature_values_{{ loop.index }}.model_version = bin_edges.model_version
+                and {{ same_feature[loop.index0] }}
         group by
-            segments.as_of_date,
-            segments.model_version,
+            feature_values_{{ loop.index }}.as_of_date,
+            feature_values_{{ loop.index }}.model_version,
             bin_edges.feature,
             decile
         {%- if not loop.last %}
