@@ -120,7 +120,8 @@ feature_totals as (
         model_version,
         feature,
         cast(sum(customers) as bigint) as customers,
-        sum(value_sum) / sum(customers) as mean_value
+        -- the bins' sums added exactly: the same mean whatever order they come in
+        {{ cross_db_exact_sum('value_sum') }} / sum(customers) as mean_value
 
     from bin_counts
     group by as_of_date, model_version, feature
@@ -157,15 +158,25 @@ bin_shares as (
 
 ),
 
+-- the bins' terms added in bin order (a sum adds them in whatever order the engine's
+-- threads finish, which changes the last bits from one build to the next)
 psi as (
 
     select
         as_of_date,
         model_version,
         feature,
-        sum(
-            (actual_share - expected_share) * ln(actual_share / expected_share)
-        ) as psi
+        {%- for decile in range(1, segment_decile_bins() + 1) %}
+            coalesce(max(
+                case
+                    when decile = {{ decile }}
+                        then
+                            (actual_share - expected_share)
+                            * ln(actual_share / expected_share)
+                end
+            ), 0){{ ' +' if not loop.last }}
+        {%- endfor %}
+            as psi
 
     from bin_shares
     group by as_of_date, model_version, feature
