@@ -551,10 +551,11 @@
 
 {% macro cross_db_unpivot(index_column, indexes, value_columns) %}
     {#- Select-list items that turn each input row into one row per position of
-        `indexes` (a list of numbers) and of the expression lists in `value_columns`
-        (output column -> list of expressions as long as `indexes`, each list of one
-        type): the position's number from `indexes` in `index_column`, and each list's
-        expression at that position in its column. One scan of the input for all
+        `indexes` (a list of SQL literals of one type: numbers, or quoted names) and
+        of the expression lists in `value_columns` (output column -> list of
+        expressions as long as `indexes`, each list of one type): the position's
+        literal from `indexes` in `index_column`, and each list's expression at that
+        position in its column. One scan of the input for all
         positions; with one position, the expressions as they are. -#}
     {%- if indexes | length == 1 %}
         {%- set items = [indexes[0] ~ ' as ' ~ index_column] %}
